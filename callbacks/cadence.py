@@ -13,7 +13,8 @@ class Cadence:
     every_n_epochs: int | None = None
 
     def __post_init__(self) -> None:
-        given = {k: v for k, v in (("every_n_steps", self.every_n_steps), ("every_n_epochs", self.every_n_epochs)) if v is not None}
+        pairs = (("every_n_steps", self.every_n_steps), ("every_n_epochs", self.every_n_epochs))
+        given = {k: v for k, v in pairs if v is not None}
         if len(given) != 1:
             raise ValueError(
                 f"set exactly one of every_n_steps / every_n_epochs, got {given or 'neither'}; "

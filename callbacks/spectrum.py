@@ -7,7 +7,7 @@ that has `probe_set()`, or pass `probe_set=ProbeSet(...)` for any LightningModul
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import lightning.pytorch as pl
 import torch

@@ -7,7 +7,7 @@ amplitudes A_i as targets of the spectrum. Validation uses the grid's midpoints.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import lightning.pytorch as pl
 import numpy as np

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")  # headless: no display on clusters or CI
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 
 def heatmap_figure(
@@ -21,7 +21,7 @@ def heatmap_figure(
     value_label: str = "value",
     value_range: tuple[float, float] | None = None,
     time_axis: str = "step",
-) -> "plt.Figure":
+) -> plt.Figure:
     """Return a figure of `values` (R rows x T times): rows bottom-up, time left to right."""
     values = np.asarray(values, dtype=float)
     fig, ax = plt.subplots(figsize=(7, 0.25 * len(row_labels) + 2.2))

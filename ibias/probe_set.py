@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -48,7 +48,7 @@ class ProbeSet:
         x = self.inputs if inputs is None else inputs
         return module(self.input_transform(x) if self.input_transform is not None else x)
 
-    def to(self, device: torch.device | str) -> "ProbeSet":
+    def to(self, device: torch.device | str) -> ProbeSet:
         """Return a copy with every tensor on `device`."""
-        move = lambda t: t.to(device) if isinstance(t, torch.Tensor) else t  # noqa: E731
+        move = lambda t: t.to(device) if isinstance(t, torch.Tensor) else t
         return ProbeSet(**{k: move(v) for k, v in self.__dict__.items()})

@@ -37,7 +37,8 @@ class GridProbe(Probe):
         self.value_range = (0.0, 1.0)
         self.target_coeffs = None
         if probe_set.targets is not None:
-            self.target_coeffs = grid_coefficients(probe_set.targets.reshape(len(probe_set.targets), -1)[:, 0].double(), self.freqs)
+            target = probe_set.targets.reshape(len(probe_set.targets), -1)[:, 0]  # (N,) first output
+            self.target_coeffs = grid_coefficients(target.double(), self.freqs)
 
     @torch.no_grad()
     def measure(self, module: nn.Module) -> Measurement:

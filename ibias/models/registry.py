@@ -7,7 +7,7 @@ datamodule, plus its own size knobs (width, depth, k, ...).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from torch import nn
 
