@@ -1,8 +1,9 @@
 """Rahaman et al. (2019) 1-D target: a sum of sinusoids on the periodic grid t = j/N.
 
 f(t) = Σ_i A_i sin(2π k_i t + 2π φ_i), φ_i ~ U(0, 1) drawn from `seed`. The training set is
-the grid itself (full batch, as in the paper); it is also the probe set, with the true
-amplitudes A_i as targets of the spectrum. Validation uses the grid's midpoints.
+the grid itself (full batch, as in the paper; one epoch is `steps_per_epoch` full-batch steps);
+it is also the probe set, with the true amplitudes A_i as targets of the spectrum.
+Validation uses the grid's midpoints.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class SinusoidDataModule(pl.LightningDataModule):
         freqs: Sequence[int] = (5, 10, 15, 20, 25, 30, 35, 40, 45, 50),
         amplitudes: str | Sequence[float] = "equal",
         seed: int = 0,
+        steps_per_epoch: int = 100,
     ) -> None:
         super().__init__()
         freqs = [int(k) for k in freqs]
@@ -51,7 +53,7 @@ class SinusoidDataModule(pl.LightningDataModule):
                 f"freqs={freqs} must be integers in [1, num_points/2) = [1, {num_points / 2:g}); "
                 "raise data.num_points or lower the frequencies"
             )
-        self.num_points, self.freqs, self.seed = num_points, freqs, seed
+        self.num_points, self.freqs, self.seed, self.steps_per_epoch = num_points, freqs, seed, steps_per_epoch
         self.amplitudes = sinusoid_amplitudes(amplitudes, len(freqs))
         self.phases = np.random.default_rng(seed).uniform(0.0, 1.0, len(freqs))
         self.input_shape, self.num_outputs = (1,), 1
@@ -68,7 +70,7 @@ class SinusoidDataModule(pl.LightningDataModule):
         return t.float().unsqueeze(1), self.target(t).float().unsqueeze(1)  # (N, 1), (N, 1)
 
     def train_dataloader(self):
-        return full_batch_loader(*self._xy(self.grid))
+        return full_batch_loader(*self._xy(self.grid), repeats=self.steps_per_epoch)
 
     def val_dataloader(self):
         return full_batch_loader(*self._xy(self.grid + 0.5 / self.num_points))

@@ -8,21 +8,27 @@ from torch.utils.data import DataLoader, Dataset, IterableDataset
 
 
 class _OneBatch(Dataset):
-    """A dataset of one item: the whole batch."""
+    """A dataset whose every item is the whole batch, `repeats` items long."""
 
-    def __init__(self, tensors: tuple[torch.Tensor, ...]) -> None:
-        self.tensors = tensors
+    def __init__(self, tensors: tuple[torch.Tensor, ...], repeats: int) -> None:
+        self.tensors, self.repeats = tensors, repeats
 
     def __len__(self) -> int:
-        return 1
+        return self.repeats
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, ...]:
         return self.tensors
 
 
-def full_batch_loader(*tensors: torch.Tensor) -> DataLoader:
-    """Return a DataLoader whose only batch is `tensors` as they are (full-batch GD)."""
-    return DataLoader(_OneBatch(tensors), batch_size=None, shuffle=False)
+def full_batch_loader(*tensors: torch.Tensor, repeats: int = 1) -> DataLoader:
+    """Return a DataLoader that yields `tensors` as they are, `repeats` times per epoch (full-batch GD).
+
+    repeats > 1 makes one "epoch" span many full-batch steps, which keeps Lightning's per-epoch
+    work (validation, epoch hooks) off a run of tens of thousands of steps.
+    """
+    if repeats < 1:
+        raise ValueError(f"repeats={repeats} must be a positive integer")
+    return DataLoader(_OneBatch(tensors, repeats), batch_size=None, shuffle=False)
 
 
 class _ShuffledBatches(IterableDataset):

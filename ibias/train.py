@@ -1,0 +1,61 @@
+"""One training run from a composed config: data → network → LightningModule → callbacks → fit → test.
+
+The W&B run is finished in every case (a crash or Ctrl-C keeps what was logged) and its location
+printed with the `wandb sync` command that uploads it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import lightning.pytorch as pl
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from .config import check_task_matches_data
+from .models import build_model
+from .wandb_run import build_wandb_logger, finish_wandb
+
+log = logging.getLogger(__name__)
+
+
+def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
+    """Return the callbacks of cfg.callbacks, skipping entries set to null."""
+    entries = cfg.get("callbacks") or {}
+    return [instantiate(spec, _convert_="all") for name, spec in entries.items() if spec is not None]
+
+
+def build_network(cfg: DictConfig, datamodule: pl.LightningDataModule):
+    """Return the registered model cfg.model.name, sized for the datamodule's inputs and outputs."""
+    kwargs = OmegaConf.to_container(cfg.model, resolve=True)
+    name = kwargs.pop("name")
+    return build_model(name, input_shape=tuple(datamodule.input_shape), num_outputs=datamodule.num_outputs, **kwargs)
+
+
+def train(cfg: DictConfig, output_dir: Path | str) -> dict[str, float]:
+    """Fit (and test) the run described by `cfg`, writing under `output_dir`; return the final metrics."""
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
+    pl.seed_everything(cfg.seed, workers=True)
+
+    datamodule = instantiate(cfg.data, _convert_="all")
+    check_task_matches_data(cfg, datamodule.task)
+    network = build_network(cfg, datamodule)
+    module = instantiate(cfg.task, model=network, _convert_="all")
+    callbacks = build_callbacks(cfg)
+    logger = build_wandb_logger(cfg, output_dir) if cfg.get("logger") else False
+    trainer = pl.Trainer(**OmegaConf.to_container(cfg.trainer, resolve=True), callbacks=callbacks,
+                         logger=logger, default_root_dir=str(output_dir))
+    exit_code = 1
+    try:
+        trainer.fit(module, datamodule=datamodule)
+        if cfg.get("test"):
+            trainer.test(module, datamodule=datamodule, verbose=False)
+        exit_code = 0
+    finally:
+        where = finish_wandb(logger or None, exit_code=exit_code)
+        if where:
+            print(where)
+    return {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}

@@ -1,0 +1,27 @@
+"""Train one model from the Hydra configs in configs/.
+
+To run: python scripts/train.py [experiment=spectral_bias_1d] [model.width=512] [-m for sweeps]
+"""
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+from ibias.config import register_schemas  # noqa: E402
+from ibias.train import train  # noqa: E402
+
+register_schemas()
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="train")
+def main(cfg: DictConfig) -> None:
+    train(cfg, HydraConfig.get().runtime.output_dir)
+
+
+if __name__ == "__main__":
+    main()
