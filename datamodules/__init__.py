@@ -1,6 +1,22 @@
 """LightningDataModules. Each sets `input_shape`, `num_outputs` and `task`, and has `probe_set()`."""
 
+from .label_noise import corrupt_labels
+from .mnist1d import MNIST1DDataModule
 from .sinusoids import SinusoidDataModule
+from .synthetic import (
+    CircleDataModule,
+    HighFrequencyNoise,
+    LinearRegressionDataModule,
+    ManifoldCurveDataModule,
+    MatrixCompletionDataModule,
+    MatrixSensingDataModule,
+    SphereHarmonicDataModule,
+    TeacherDataModule,
+)
 from .tensor_loaders import full_batch_loader, tensor_batches_loader
 
-__all__ = ["SinusoidDataModule", "full_batch_loader", "tensor_batches_loader"]
+__all__ = ["MNIST1DDataModule", "corrupt_labels", "SinusoidDataModule", "full_batch_loader", "tensor_batches_loader"]
+__all__ += [  # synthetic families (datamodules/synthetic/)
+    "CircleDataModule", "HighFrequencyNoise", "LinearRegressionDataModule", "ManifoldCurveDataModule",
+    "MatrixCompletionDataModule", "MatrixSensingDataModule", "SphereHarmonicDataModule", "TeacherDataModule",
+]

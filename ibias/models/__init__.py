@@ -1,6 +1,10 @@
 """Plain nn.Modules (no Lightning), registered by name for configs and sweeps."""
 
+from .cnn1d import CNN1D, cnn1d
+from .factorization import MatrixFactorization, matrix_factorization
+from .linear import Linear, linear
 from .mlp import MLP, mlp
 from .registry import MODELS, build_model, register_model
 
-__all__ = ["MLP", "MODELS", "build_model", "mlp", "register_model"]
+__all__ = ["CNN1D", "MLP", "MODELS", "build_model", "cnn1d", "mlp", "register_model"]
+__all__ += ["Linear", "MatrixFactorization", "linear", "matrix_factorization"]
