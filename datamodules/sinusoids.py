@@ -48,10 +48,11 @@ class SinusoidDataModule(pl.LightningDataModule):
     ) -> None:
         super().__init__()
         freqs = [int(k) for k in freqs]
-        if not freqs or min(freqs) < 1 or 2 * max(freqs) >= num_points:
+        bad = [k for k in freqs if k < 1 or 2 * k >= num_points]
+        if not freqs or bad:
             raise ValueError(
-                f"freqs={freqs} must be integers in [1, num_points/2) = [1, {num_points / 2:g}); "
-                "raise data.num_points or lower the frequencies"
+                f"freqs {bad or freqs} are not in [1, num_points/2) = [1, {num_points / 2:g}) (Nyquist for "
+                f"num_points={num_points}); raise data.num_points or lower data.freqs"
             )
         self.num_points, self.freqs, self.seed, self.steps_per_epoch = num_points, freqs, seed, steps_per_epoch
         self.amplitudes = sinusoid_amplitudes(amplitudes, len(freqs))

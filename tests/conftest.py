@@ -30,7 +30,7 @@ def compose_config(*overrides: str):
 
 # Overrides that turn any experiment into a few CPU steps without W&B (W&B runs are tested in subprocesses).
 CPU_SMOKE = [
-    "logger=null",
+    "~logger",
     "trainer.max_steps=3",
     "trainer.limit_val_batches=1",
     "trainer.limit_test_batches=1",
