@@ -42,7 +42,8 @@ def test_default_run_logs_spectrum_and_norms_that_match_the_final_model(tmp_path
     assert steps == [0, 5, 10, 15, 20]
 
     (ckpt,) = list(out.rglob("*.ckpt"))
-    state = {k.removeprefix("model."): v for k, v in torch.load(ckpt, map_location="cpu", weights_only=False)["state_dict"].items()}
+    saved = torch.load(ckpt, map_location="cpu", weights_only=False)["state_dict"]
+    state = {k.removeprefix("model."): v for k, v in saved.items()}
     from ibias.models import mlp
 
     net = mlp(input_shape=(1,), num_outputs=1, width=32, depth=6)
