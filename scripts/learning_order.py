@@ -1,0 +1,51 @@
+"""Print the step at which each frequency's normalized amplitude first reaches a level, from a W&B run.
+
+To run: python scripts/learning_order.py outputs/spectral_bias/... [--level 0.5] [--probe grid]
+Reads the offline run with ibias.wandb_io (no network); RUN may be any folder holding one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ibias.convergence import first_step_reaching, is_monotone  # noqa: E402
+from ibias.wandb_io import find_runs, read_run  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", type=Path)
+    parser.add_argument("--level", type=float, default=0.5)
+    parser.add_argument("--probe", default="grid")
+    args = parser.parse_args()
+    try:
+        runs = find_runs(args.run)
+        if len(runs) != 1:
+            raise ValueError(f"{args.run} holds {len(runs)} W&B runs; pass the folder of one run")
+        run = read_run(runs[0])
+    except (OSError, ValueError) as err:
+        print(f"learning_order: {err}", file=sys.stderr)
+        return 2
+    pattern = re.compile(rf"spectrum/{re.escape(args.probe)}/amp_k(\d+)$")
+    keys = sorted((k for k in run.keys() if pattern.match(k)), key=lambda k: int(pattern.match(k).group(1)))
+    if not keys:
+        print(f"learning_order: {args.run} has no spectrum/{args.probe}/amp_k* keys", file=sys.stderr)
+        return 2
+    order = []
+    print(f"{'k':>4} first step with |f(k)|/A_k >= {args.level:g}   final value")
+    for key in keys:
+        steps, values = run.series(key, x="trainer/global_step")
+        step = first_step_reaching(steps, values, args.level)
+        order.append(step)
+        print(f"{pattern.match(key).group(1):>4} {str(step) if step is not None else 'never':>10}   {values[-1]:.3f}")
+    print(f"monotone in k: {is_monotone(order)} (steps: {order})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
