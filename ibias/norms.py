@@ -1,0 +1,186 @@
+"""Per-layer weight norms and ranks: Frobenius, spectral, nuclear, stable and effective rank, distance from init.
+
+Which weights: every parameter with >= 2 dimensions (Linear, Conv1d/2d/3d, embeddings, ...).
+Conv convention: a weight (out, in, *kernel) is reshaped to the matrix (out, in*prod(kernel))
+(Jiang et al. 2019). Every number here is a norm of that matrix, NOT the operator norm of the
+convolution; the measure `operator` (ibias/conv_norms.py, Sedghi et al. 2018) is that one.
+
+Spectral norms (`spectral`, `dist_spectral`): exact SVD when min(out, fan_in) <= exact_max_dim
+(method="auto"), else power iteration on W^T W warm-started from the last call's vector (pass
+the same `power_state` dict every call). Power iteration approaches sigma_max from below;
+it stops when sigma changes by < tol (relative) in one iteration. Its accuracy against exact SVD
+on ResNet18 (k=64) is measured by scripts/bench_norms.py and stated in that file's header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import torch
+from torch import nn
+
+from .conv_norms import conv_input_sizes, conv_operator_norm
+from .powerlaw import powerlaw_alpha
+
+# Layer measures that need the full singular values (one SVD per layer).
+SVD_MEASURES = ("nuclear", "effective_rank", "alpha", "alpha_ks")
+LAYER_MEASURES = ("fro", "spectral", "nuclear", "stable_rank", "effective_rank", "l21",
+                  "dist_fro", "dist_spectral", "dist_l21", "alpha", "alpha_ks", "operator")
+DEFAULT_LAYER_MEASURES = ("fro", "spectral", "nuclear", "stable_rank", "effective_rank")  # + dist_* with a reference
+CHEAP_LAYER_MEASURES = ("fro", "spectral", "dist_fro", "dist_spectral")
+REFERENCE_MEASURES = ("dist_fro", "dist_spectral", "dist_l21")
+
+
+def weight_matrices(model: nn.Module) -> dict[str, torch.Tensor]:
+    """Return {parameter name: detached (out, fan_in) matrix} for every parameter with >= 2 dims."""
+    return {name: p.detach().reshape(p.shape[0], -1) for name, p in model.named_parameters() if p.dim() >= 2}
+
+
+def snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
+    """Return a CPU copy {name: tensor} of every >= 2-D parameter, usable as `reference=` later."""
+    return {name: p.detach().to("cpu", copy=True) for name, p in model.named_parameters() if p.dim() >= 2}
+
+
+def power_spectral_norm(
+    w: torch.Tensor, v0: torch.Tensor | None = None, max_iter: int = 500, tol: float = 1e-7,
+) -> tuple[float, torch.Tensor, int]:
+    """Return (sigma_max estimate, unit right singular vector (fan_in,), iterations) by power iteration on W^T W.
+
+    The estimate ||W v|| never exceeds the true sigma_max; warm-start with the returned vector.
+    """
+    n = w.shape[1]
+    if v0 is not None and v0.shape == (n,) and v0.device == w.device:
+        v = v0.to(w.dtype)
+    else:  # a fixed seed, so cold starts are reproducible
+        v = torch.randn(n, generator=torch.Generator().manual_seed(0), dtype=torch.float64).to(w.device, w.dtype)
+    norm = v.norm()
+    if norm == 0:
+        return 0.0, v, 0
+    v = v / norm
+    sigma = 0.0
+    for it in range(1, max_iter + 1):
+        u = w @ v  # (out,)
+        v_next = w.T @ u  # (fan_in,)
+        length = v_next.norm()
+        if length == 0:  # W v = 0: W is zero, or v is orthogonal to its row space
+            return float(u.norm()), v, it
+        new_sigma = float(u.norm())
+        v = v_next / length
+        if new_sigma - sigma <= tol * new_sigma:
+            return float((w @ v).norm()), v, it
+        sigma = new_sigma
+    return float((w @ v).norm()), v, max_iter
+
+
+def singular_values(w: torch.Tensor) -> torch.Tensor:
+    """Return the singular values of a 2-D matrix, descending (float32 or float64, like w)."""
+    return torch.linalg.svdvals(w if w.dtype in (torch.float32, torch.float64) else w.float())
+
+
+def effective_rank(s: torch.Tensor) -> float:
+    """Return exp(entropy of s/sum(s)) (Roy & Vetterli 2007), in [1, rank]; 0 for a zero matrix."""
+    total = s.sum()
+    if total <= 0:
+        return 0.0
+    p = s[s > 0] / total
+    return float(torch.exp(-(p * p.log()).sum()))
+
+
+def _spectral(w, s, name, exact, power_state, power_kw) -> float:
+    if s is not None:
+        return float(s[0]) if s.numel() else 0.0
+    if exact:
+        return float(singular_values(w)[0])
+    sigma, v, _ = power_spectral_norm(w, None if power_state is None else power_state.get(name), **power_kw)
+    if power_state is not None:
+        power_state[name] = v
+    return sigma
+
+
+def layer_norms(
+    model: nn.Module,
+    reference: nn.Module | Mapping[str, torch.Tensor] | None = None,
+    measures: Iterable[str] | None = None,
+    method: str = "auto",
+    exact_max_dim: int = 256,
+    power_state: dict[str, torch.Tensor] | None = None,
+    power_iters: int = 500,
+    power_tol: float = 1e-7,
+    input_shape: tuple[int, ...] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Return {parameter name: {measure: value}} for every >= 2-D weight (conv weights reshaped (out, in*k*k)).
+
+    fro = ||W||_F, spectral = ||W||_2, nuclear = sum sigma, stable_rank = ||W||_F^2/||W||_2^2,
+    effective_rank = exp(entropy of sigma/sum sigma), l21 = ||W^T||_{2,1} = sum of row 2-norms;
+    with `reference` (the init snapshot W0): dist_fro/dist_spectral/dist_l21 of W - W0;
+    alpha, alpha_ks = WeightWatcher power-law exponent of the eigenvalues of W^T W and its KS distance;
+    operator = exact operator norm of a conv layer for inputs of `input_shape` (circular padding,
+    Sedghi et al.), = spectral for other layers. Measures default to fro, spectral, nuclear,
+    stable_rank, effective_rank (+ dist_fro, dist_spectral with a reference).
+    """
+    if method not in ("auto", "exact", "power"):
+        raise ValueError(f"method={method!r}; choose 'auto' (exact SVD when min dim <= exact_max_dim), 'exact' or 'power'")
+    if measures is None:
+        measures = DEFAULT_LAYER_MEASURES + (("dist_fro", "dist_spectral") if reference is not None else ())
+    wanted = tuple(measures)
+    unknown = sorted(set(wanted) - set(LAYER_MEASURES))
+    if unknown:
+        raise ValueError(f"unknown layer measures {unknown}; choose from {list(LAYER_MEASURES)}")
+    if reference is None and any(m in REFERENCE_MEASURES for m in wanted):
+        raise ValueError(f"measures {[m for m in wanted if m in REFERENCE_MEASURES]} need reference= (the init snapshot)")
+    if isinstance(reference, nn.Module):
+        reference = weight_matrices(reference)
+    sizes = {}
+    if "operator" in wanted:
+        if input_shape is None:
+            raise ValueError("measure 'operator' needs input_shape= (one input without the batch dim, e.g. (3, 32, 32))")
+        sizes = conv_input_sizes(model, input_shape)
+    modules = dict(model.named_modules())
+    power_kw = {"max_iter": power_iters, "tol": power_tol}
+    matrices = weight_matrices(model)
+    out: dict[str, dict[str, float]] = {}
+    for name, w in matrices.items():
+        w = w if w.dtype in (torch.float32, torch.float64) else w.float()
+        exact = method == "exact" or (method == "auto" and min(w.shape) <= exact_max_dim)
+        s = singular_values(w) if any(m in SVD_MEASURES for m in wanted) else None
+        row: dict[str, float] = {}
+        if any(m in wanted for m in ("fro", "stable_rank")):
+            row["fro"] = float(w.norm())
+        if any(m in wanted for m in ("spectral", "stable_rank")):
+            row["spectral"] = _spectral(w, s, name, exact, power_state, power_kw)
+        if "stable_rank" in wanted:
+            row["stable_rank"] = row["fro"] ** 2 / row["spectral"] ** 2 if row["spectral"] > 0 else 0.0
+        if "nuclear" in wanted:
+            row["nuclear"] = float(s.sum())
+        if "effective_rank" in wanted:
+            row["effective_rank"] = effective_rank(s)
+        if "l21" in wanted:
+            row["l21"] = float(w.norm(dim=1).sum())
+        if any(m in wanted for m in ("alpha", "alpha_ks")):
+            row["alpha"], row["alpha_ks"] = powerlaw_alpha((s.double() ** 2).cpu().numpy())
+        if any(m in wanted for m in REFERENCE_MEASURES):
+            if name not in reference:
+                raise ValueError(f"reference has no weight {name!r}; take it with ibias.norms.snapshot(model) at init")
+            w0 = reference[name]
+            if w0.numel() != w.numel():
+                raise ValueError(f"reference {name!r} has shape {tuple(w0.shape)} but the model's is {tuple(w.shape)}; "
+                                 "snapshot the same architecture")
+            w0 = w0.reshape(w.shape).to(w.device, w.dtype)
+            delta = w - w0
+            if "dist_fro" in wanted:
+                row["dist_fro"] = float(delta.norm())
+            if "dist_spectral" in wanted:
+                row["dist_spectral"] = _spectral(delta, None, name + ":dist", exact, power_state, power_kw)
+            if "dist_l21" in wanted:
+                row["dist_l21"] = float(delta.norm(dim=1).sum())
+        if "operator" in wanted:
+            prefix = name.rsplit(".", 1)[0] if "." in name else ""
+            module = modules.get(prefix)
+            if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)) and name.endswith("weight") and prefix in sizes:
+                row["operator"] = conv_operator_norm(module.weight.detach(), sizes[prefix],
+                                                     module.stride, module.dilation, module.groups)
+            else:
+                row["operator"] = _spectral(w, s, name, True, None, power_kw)
+        out[name] = {m: row[m] for m in wanted}
+    return out
+
