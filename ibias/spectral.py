@@ -94,7 +94,7 @@ def line_path_points(x: torch.Tensor, directions: torch.Tensor, num_steps: int =
     if x.shape != directions.shape:
         raise ValueError(f"x {tuple(x.shape)} and directions {tuple(directions.shape)} must have the same shape.")
     s = length * (torch.arange(num_steps, dtype=x.dtype, device=x.device) / num_steps - 0.5)  # (S,)
-    shape = (len(x), num_steps) + (1,) * (x.ndim - 1)
+    shape = (1, num_steps) + (1,) * (x.ndim - 1)
     return x.unsqueeze(1) + s.reshape(shape) * directions.unsqueeze(1)  # (n, S, ...)
 
 

@@ -1,0 +1,81 @@
+"""Xu et al.'s projection method as a probe: relative error of the prediction's spectrum along p."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from ibias.probe_set import ProbeSet
+from ibias.spectral import principal_direction, projection_spectrum
+
+from .base import Measurement, Probe
+from .outputs import output_values, predict_in_batches, subset_indices, target_values
+
+
+def spectrum_peaks(magnitude: torch.Tensor, count: int) -> torch.Tensor:
+    """Return the indices of the `count` largest interior local maxima of `magnitude` (K,), ascending."""
+    inner = (magnitude[1:-1] > magnitude[:-2]) & (magnitude[1:-1] >= magnitude[2:])
+    peaks = torch.nonzero(inner).reshape(-1) + 1
+    top = peaks[magnitude[peaks].argsort(descending=True)[:count]]
+    return top.sort().values
+
+
+class ProjectionProbe(Probe):
+    """Logs relerr_kNN = ‖ĥ(k) − ŷ(k)‖/‖ŷ(k)‖ (norm over outputs) at frequencies k along p (Xu et al.).
+
+    p is the first principal direction of the probe inputs; k is in cycles per unit of p·x.
+    `freqs` fixes the frequencies; otherwise set-up scans `num_scan` frequencies in [0, max_freq]
+    (default 3/std(p·x)) and keeps the `num_peaks` largest peaks of ‖ŷ(k)‖, as Xu et al. do.
+    NN indexes the chosen frequencies in ascending order; `self.freqs` and the heat-map rows hold
+    their values. Classification compares softmax outputs with one-hot targets.
+    Cost knobs: `subset` (n), the cadence. Per call: n forward passes, O(n·K·C).
+    """
+
+    name = "projection"
+    row_axis = "frequency along p"
+    value_label = "relative error"
+    value_range = (0.0, 1.0)
+
+    def __init__(
+        self,
+        freqs: Sequence[float] | None = None,
+        num_peaks: int = 6,
+        num_scan: int = 256,
+        max_freq: float | None = None,
+        subset: int | None = 2000,
+        seed: int = 0,
+        batch_size: int = 1024,
+    ) -> None:
+        self.given_freqs = None if freqs is None else [float(k) for k in freqs]
+        self.num_peaks, self.num_scan, self.max_freq = num_peaks, num_scan, max_freq
+        self.subset, self.seed, self.batch_size = subset, seed, batch_size
+
+    def setup(self, probe_set: ProbeSet) -> None:
+        super().setup(probe_set)
+        self.index = subset_indices(len(probe_set.inputs), self.subset, self.seed, probe_set.inputs.device)
+        self.inputs = probe_set.inputs[self.index]
+        x = self.inputs.reshape(len(self.inputs), -1).double()  # (n, d)
+        self.direction = principal_direction(x)  # (d,)
+        target = target_values(probe_set, self.index).double()  # (n, C)
+        if self.given_freqs is not None:
+            freqs = torch.tensor(self.given_freqs, dtype=torch.float64, device=x.device)
+        else:
+            top = self.max_freq if self.max_freq is not None else 3.0 / float((x @ self.direction).std())
+            scan = torch.linspace(0.0, top, self.num_scan, dtype=torch.float64, device=x.device)
+            magnitude = projection_spectrum(x, target, scan, self.direction).abs().norm(dim=1)  # (K,)
+            freqs = scan[spectrum_peaks(magnitude, self.num_peaks)]
+            if len(freqs) == 0:
+                raise ValueError("ProjectionProbe found no peaks in the target's projected spectrum; pass freqs=[...].")
+        self.freqs = freqs
+        self.target_coeffs = projection_spectrum(x, target, freqs, self.direction)  # (K, C)
+        self.labels = [f"k{i:02d}" for i in range(len(freqs))]
+        self.row_labels = [f"{float(k):.3g}" for k in freqs]
+
+    @torch.no_grad()
+    def measure(self, module: nn.Module) -> Measurement:
+        pred = output_values(self.probe_set, predict_in_batches(self.probe_set, module, self.inputs, self.batch_size))
+        coeffs = projection_spectrum(self.inputs.double(), pred.double(), self.freqs, self.direction)  # (K, C)
+        relerr = ((coeffs - self.target_coeffs).abs().norm(dim=1) / self.target_coeffs.abs().norm(dim=1)).float()
+        return Measurement(scalars={f"relerr_{lab}": float(v) for lab, v in zip(self.labels, relerr)}, row=relerr.cpu())
