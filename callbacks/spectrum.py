@@ -27,7 +27,8 @@ class SpectrumCallback(pl.Callback):
     History (step, epoch and heat-map rows of every probe) lives in `state_dict`, so a resumed
     run continues its heat maps. At the end of fit, and on a crash or Ctrl-C, each heat map is
     saved as `spectrum_<probe>.png` in the run directory and logged to W&B as an image and as a
-    long-format table (step, row, value).
+    long-format table (step, row, value). A probe's latest `Measurement.image` (e.g. the Fourier
+    heat map) is saved as `spectrum_<probe>_image.png` and logged as an image at the same times.
     """
 
     def __init__(
@@ -48,7 +49,14 @@ class SpectrumCallback(pl.Callback):
         self.explicit_probe_set = probe_set
         self.heatmap_every_n_events = heatmap_every_n_events
         self.history: dict[str, dict[str, list]] = {n: {"steps": [], "epochs": [], "rows": []} for n in names}
+        self.images: dict[str, tuple[int, torch.Tensor]] = {}  # probe name -> (step, latest image)
         self._ready = False
+
+    @property
+    def state_key(self) -> str:
+        # Unique per probe list, so a trainer can hold several SpectrumCallbacks (e.g. a sparse one
+        # for an expensive probe) and each resumes its own history.
+        return self._generate_state_key(probes=[p.name for p in self.probes])
 
     # ---- set-up -------------------------------------------------------------------------
     def _probe_set(self, trainer: pl.Trainer) -> ProbeSet:
@@ -108,6 +116,8 @@ class SpectrumCallback(pl.Callback):
         record["steps"].append(step)
         record["epochs"].append(epoch)
         record["rows"].append(None if result.row is None else result.row.detach().float().cpu())
+        if result.image is not None:
+            self.images[name] = (step, result.image.detach().float().cpu())
 
     # ---- output -------------------------------------------------------------------------
     def heatmap(self, name: str) -> tuple[torch.Tensor, list[int]] | None:
@@ -137,6 +147,18 @@ class SpectrumCallback(pl.Callback):
             payload[f"spectrum/{probe.name}/heatmap"] = path
             if final:
                 payload[f"spectrum/{probe.name}/heatmap_table"] = (values, steps, probe.row_labels)
+        for probe in self.probes:
+            if probe.name in self.images:
+                step, image = self.images[probe.name]
+                rows = getattr(probe, "image_row_labels", [str(i) for i in range(image.shape[0])])
+                cols = getattr(probe, "image_col_labels", [str(j) for j in range(image.shape[1])])
+                label = getattr(probe, "image_value_label", probe.value_label)
+                payload[f"spectrum/{probe.name}/image"] = save_heatmap(
+                    run_dir(trainer) / f"spectrum_{probe.name}_image.png", image.numpy(), rows, cols,
+                    title=f"{probe.name} at step {step}: {label}", row_axis=getattr(probe, "image_row_axis", "row"),
+                    value_label=label, value_range=getattr(probe, "image_value_range", None),
+                    time_axis=getattr(probe, "image_col_axis", "column"),
+                )
         for run in wandb_runs(trainer):
             import wandb
 
@@ -160,7 +182,8 @@ class SpectrumCallback(pl.Callback):
 
     # ---- resume -------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        return {"history": self.history}
+        return {"history": self.history, "images": self.images}
 
     def load_state_dict(self, state_dict: dict) -> None:
         self.history = state_dict["history"]
+        self.images = state_dict.get("images", {})
