@@ -1,0 +1,209 @@
+"""WeightNormCallback: per-layer weight norms, distance from init and complexity measures during training.
+
+To run: `Trainer(callbacks=[WeightNormCallback(every_n_steps=100)])` on any LightningModule; add
+`measures="all"` for the full set (nuclear norm, effective rank, power-law alpha, path norm,
+Bartlett's spectral complexity, conv operator norms ...). Logs `norms/<parameter name>/<measure>`
+and `norms/model/<measure>` (see ibias/norms.py and ibias/complexity.py for the definitions and
+the conv convention: weights reshaped (out, in*k*k) unless the measure is `operator`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.utilities import rank_zero_warn
+
+from ibias.complexity import CHEAP_MODEL_MEASURES, MODEL_MEASURES, NEEDS, aggregate, margin, margin_normalized
+from ibias.norms import CHEAP_LAYER_MEASURES, LAYER_MEASURES, layer_norms, snapshot, weight_matrices
+from ibias.path_norm import path_norm
+from ibias.probe_set import ProbeSet
+
+from .cadence import Cadence
+from .logging import log_event, wandb_runs
+
+SHAPE_MEASURES = ("operator", "path_norm")  # need one input's shape
+
+
+class WeightNormCallback(pl.Callback):
+    """Measures weight norms at the cadence and once before training; logs `norms/...` rows.
+
+    measures: None (cheap default: fro, spectral, dist_fro, dist_spectral per layer; log_prod_spectral,
+    sum_fro_sq, sum_stable_rank, dist_init_sq, param_norm_sq for the model), "all", or a list of
+    layer and model measure names. Margin-normalized model measures (`<name>_margin`) and the margin
+    itself are added when a classification probe set is available (`probe_set=`, or the datamodule's
+    `probe_set()` with class-index targets); they are skipped for regression.
+    The init snapshot (CPU copy of every >= 2-D weight, taken at the first train start) and the
+    history of logged rows live in `state_dict`, so a resumed run keeps measuring distance from the
+    true init. At fit end and on exceptions a per-layer `wandb.Table` (`norms/layers`) goes to W&B.
+    """
+
+    def __init__(
+        self,
+        measures: str | Sequence[str] | None = None,
+        every_n_steps: int | None = None,
+        every_n_epochs: int | None = None,
+        probe_set: ProbeSet | None = None,
+        input_shape: Sequence[int] | None = None,
+        method: str = "auto",
+        exact_max_dim: int = 256,
+        power_iters: int = 500,
+        power_tol: float = 1e-7,
+    ) -> None:
+        if every_n_steps is None and every_n_epochs is None:
+            every_n_epochs = 1
+        self.cadence = Cadence(every_n_steps, every_n_epochs)
+        self.all = measures == "all"
+        if measures is None:
+            chosen = CHEAP_LAYER_MEASURES + CHEAP_MODEL_MEASURES
+        elif self.all:
+            chosen = LAYER_MEASURES + MODEL_MEASURES
+        elif isinstance(measures, str):
+            raise ValueError(f"measures={measures!r}: pass None (cheap default), 'all' or a list of names")
+        else:
+            chosen = tuple(measures)
+        unknown = sorted(set(chosen) - set(LAYER_MEASURES) - set(MODEL_MEASURES))
+        if unknown:
+            raise ValueError(f"WeightNormCallback: unknown measures {unknown}; "
+                             f"layer measures: {list(LAYER_MEASURES)}; model measures: {list(MODEL_MEASURES)}")
+        if method not in ("auto", "exact", "power"):
+            raise ValueError(f"method={method!r}; choose 'auto', 'exact' or 'power'")
+        self.layer_measures = tuple(m for m in chosen if m in LAYER_MEASURES)
+        self.model_measures = tuple(m for m in chosen if m in MODEL_MEASURES)
+        self.explicit_probe_set = probe_set
+        self.input_shape = tuple(input_shape) if input_shape is not None else None
+        self.norm_kw = {"method": method, "exact_max_dim": exact_max_dim, "power_iters": power_iters, "power_tol": power_tol}
+        self.init: dict[str, torch.Tensor] | None = None
+        self.history: list[dict] = []
+        self.last_layers: dict[str, dict[str, float]] = {}
+        self._power_state: dict[str, torch.Tensor] = {}  # warm starts; not saved, a resume starts cold
+        self._reference: dict[str, torch.Tensor] | None = None  # `init` on the model's device
+        self._probe: ProbeSet | None = None
+        self._resolved = False
+
+    # ---- set-up -------------------------------------------------------------------------
+    def _resolve(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        """Find the probe set and input shape once, and drop or refuse measures that cannot run."""
+        datamodule = getattr(trainer, "datamodule", None)
+        probe = self.explicit_probe_set
+        if probe is None and datamodule is not None and hasattr(datamodule, "probe_set"):
+            probe = datamodule.probe_set()
+        if probe is not None and probe.num_classes is not None and probe.targets is not None:
+            self._probe = probe.to(pl_module.device)
+        shape = self.input_shape or getattr(datamodule, "input_shape", None)
+        if shape is None and probe is not None:
+            shape = tuple(probe.inputs.shape[1:])
+        self.input_shape = tuple(shape) if shape is not None else None
+        if self.input_shape is None:
+            needs = [m for m in self.layer_measures + self.model_measures if m in SHAPE_MEASURES]
+            if needs and not self.all:
+                raise ValueError(f"WeightNormCallback: {needs} need the input shape; pass input_shape=(C, H, W) "
+                                 "or use a datamodule with an `input_shape` attribute")
+            self.layer_measures = tuple(m for m in self.layer_measures if m not in SHAPE_MEASURES)
+            self.model_measures = tuple(m for m in self.model_measures if m not in SHAPE_MEASURES)
+        self._resolved = True
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not weight_matrices(pl_module):
+            raise ValueError(
+                f"WeightNormCallback: {type(pl_module).__name__} has no parameter with >= 2 dimensions (Linear/Conv "
+                "weights), so there is nothing to measure; remove the callback or give the model weight matrices")
+        if self.init is None:  # a resumed run has it from load_state_dict: the true init, not the restart
+            self.init = snapshot(pl_module)
+        if not self._resolved:
+            self._resolve(trainer, pl_module)
+        self._measure(trainer, pl_module)
+
+    # ---- scheduling ---------------------------------------------------------------------
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if self.cadence.due_after_step(trainer.global_step):
+            self._measure(trainer, pl_module)
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self.cadence.due_after_epoch(trainer.current_epoch):
+            self._measure(trainer, pl_module)
+
+    # ---- measuring ----------------------------------------------------------------------
+    def measure(self, pl_module: torch.nn.Module) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+        """Return (per-layer measures, model measures incl. margin ones) of `pl_module` now."""
+        device = next(pl_module.parameters()).device
+        if self._reference is None or next(iter(self._reference.values())).device != device:
+            self._reference = {k: v.to(device) for k, v in self.init.items()}
+        needed = set(self.layer_measures)
+        for m in self.model_measures:
+            needed.update(NEEDS[m])
+        wanted = tuple(m for m in LAYER_MEASURES if m in needed)
+        layers = layer_norms(pl_module, reference=self._reference, measures=wanted, power_state=self._power_state,
+                             input_shape=self.input_shape, **self.norm_kw)
+        model = aggregate(layers, pl_module, self.model_measures)
+        if "path_norm" in self.model_measures:
+            try:
+                model["path_norm"] = path_norm(pl_module, self.input_shape)
+            except ValueError as err:
+                if not self.all:
+                    raise
+                rank_zero_warn(f"WeightNormCallback: skipping path_norm: {err}")
+                self.model_measures = tuple(m for m in self.model_measures if m != "path_norm")
+        if self._probe is not None:
+            was_training = pl_module.training
+            pl_module.eval()
+            try:
+                with torch.no_grad():
+                    logits = self._probe.predict(pl_module)  # (N, C)
+            finally:
+                pl_module.train(was_training)
+            gamma = margin(logits, self._probe.targets)
+            model["margin"] = gamma
+            model.update(margin_normalized(model, gamma))
+        return {name: {m: row[m] for m in self.layer_measures} for name, row in layers.items()}, model
+
+    def _measure(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.is_global_zero or trainer.sanity_checking:
+            return
+        step = trainer.global_step
+        if self.history and self.history[-1]["step"] == step:  # gradient accumulation, or a resume at this step
+            return
+        layers, model = self.measure(pl_module)
+        metrics = {f"norms/{name}/{m}": v for name, row in layers.items() for m, v in row.items()}
+        metrics.update({f"norms/model/{m}": v for m, v in model.items()})
+        self.last_layers = layers
+        self.history.append({"step": step, "epoch": trainer.current_epoch, "metrics": metrics})
+        log_event(trainer, metrics)
+
+    # ---- output -------------------------------------------------------------------------
+    def _publish_table(self, trainer: pl.Trainer) -> None:
+        if not self.last_layers or not self.history:
+            return
+        shapes = {k: list(v.shape) for k, v in (self.init or {}).items()}
+        columns = ["step", "layer", "shape", *self.layer_measures]
+        data = [[self.history[-1]["step"], name, str(shapes.get(name, "")), *(row[m] for m in self.layer_measures)]
+                for name, row in self.last_layers.items()]
+        for run in wandb_runs(trainer):
+            import wandb
+
+            run.log({"norms/layers": wandb.Table(columns=columns, data=data), "trainer/global_step": trainer.global_step})
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._publish_table(trainer)
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        self._publish_table(trainer)  # a crash or Ctrl-C keeps the last per-layer picture
+
+    # ---- resume -------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {"init": self.init, "history": self.history}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.init = state_dict["init"]
+        self.history = state_dict["history"]
+        self._reference = None
+        if self.history:  # the table at fit end shows the last measurement even if no new one is taken
+            last = self.history[-1]["metrics"]
+            rows: dict[str, dict[str, float]] = {}
+            for key, value in last.items():
+                _, name, m = key.split("/")  # norms/<name>/<measure>; parameter names have no "/"
+                if name != "model" and m in self.layer_measures:
+                    rows.setdefault(name, {})[m] = value
+            self.last_layers = {n: r for n, r in rows.items() if len(r) == len(self.layer_measures)}
+
