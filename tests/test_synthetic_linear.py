@@ -76,7 +76,7 @@ def test_gd_from_a_nonzero_init_keeps_the_null_space_component():
     _gd(model, x, y, 1.0 / lam_max, steps=600)
     xp = np.linalg.pinv(x.numpy())
     expected = xp @ y[:, 0].numpy() + w0.numpy() - xp @ (x.numpy() @ w0.numpy())
-    np.testing.assert_allclose(model.weight[0].detach().numpy(), expected, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(model.weight[0].detach().numpy(), expected, rtol=1e-9, atol=1e-12)
 
 
 def test_linear_model_init_std_is_init_scale_over_sqrt_d():
