@@ -70,6 +70,7 @@ class WeightNormCallback(pl.Callback):
         if method not in ("auto", "exact", "power"):
             raise ValueError(f"method={method!r}; choose 'auto', 'exact' or 'power'")
         self.layer_measures = tuple(m for m in chosen if m in LAYER_MEASURES)
+        self._key = {"measures": "all" if self.all else chosen, "every_n_steps": every_n_steps, "every_n_epochs": every_n_epochs}
         self.model_measures = tuple(m for m in chosen if m in MODEL_MEASURES)
         self.explicit_probe_set = probe_set
         self.input_shape = tuple(input_shape) if input_shape is not None else None
@@ -81,6 +82,11 @@ class WeightNormCallback(pl.Callback):
         self._reference: dict[str, torch.Tensor] | None = None  # `init` on the model's device
         self._probe: ProbeSet | None = None
         self._resolved = False
+
+    @property
+    def state_key(self) -> str:
+        """Return a checkpoint key unique to this measure set and cadence, so several instances can coexist."""
+        return self._generate_state_key(**self._key)
 
     # ---- set-up -------------------------------------------------------------------------
     def _resolve(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

@@ -115,6 +115,8 @@ def test_resume_keeps_the_init_snapshot(tmp_path):
     w = other.net[0].weight.detach()
     assert resumed.history[-1]["metrics"]["norms/net.0.weight/dist_fro"] == pytest.approx(
         float((w - init["net.0.weight"]).norm()), rel=1e-6)
+    assert WeightNormCallback(every_n_steps=1).state_key == resumed.state_key  # the checkpoint finds its instance
+    assert WeightNormCallback(every_n_steps=1, measures="all").state_key != resumed.state_key  # two can coexist
     copy = WeightNormCallback()
     copy.load_state_dict(resumed.state_dict())
     assert copy.history == resumed.history and set(copy.last_layers) == {"net.0.weight", "net.2.weight"}
@@ -154,7 +156,7 @@ def test_errors_and_skips(tmp_path):
     with pytest.warns(UserWarning, match="skipping path_norm"):
         _trainer(tmp_path, tanh, 1).fit(TinyClassifier(activation=_Tanh()))
     assert "norms/model/path_norm" not in tanh.history[-1]["metrics"]
-    with pytest.raises(ValueError, match="not positively homogeneous"):
+    with pytest.raises(ValueError, match="positively homogeneous"):
         strict = WeightNormCallback(measures=["fro", "path_norm"], input_shape=(4,))
         _trainer(tmp_path, strict, 1).fit(TinyClassifier(activation=_Tanh()))
 
