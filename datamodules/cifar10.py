@@ -49,6 +49,7 @@ class CIFAR10DataModule(pl.LightningDataModule):
         eval_batch_size: int = 1000,
         seed: int = 0,
         probe_size: int = 1000,
+        probe_split: str = "test",
         on_device: bool = True,
     ) -> None:
         super().__init__()
@@ -63,7 +64,9 @@ class CIFAR10DataModule(pl.LightningDataModule):
         self.augment, self.crop_padding = augment, int(crop_padding)
         self.normalizer = Normalize(CIFAR10_MEAN, CIFAR10_STD) if normalize else None
         self.batch_size, self.eval_batch_size = batch_size, eval_batch_size
-        self.probe_size, self.on_device = probe_size, on_device
+        if probe_split not in ("train", "test"):
+            raise ValueError(f"data.probe_split={probe_split!r} must be 'train' (fitted images and labels) or 'test'")
+        self.probe_size, self.probe_split, self.on_device = probe_size, probe_split, on_device
         if not self.download:
             cifar10_folder(self.root)  # fail at construction, before any model is built, if the data are missing
         self._loaded = False
@@ -135,8 +138,12 @@ class CIFAR10DataModule(pl.LightningDataModule):
         return self._eval_loader(self.x_test, self.y_test)
 
     def probe_set(self) -> ProbeSet:
-        """Return the first `probe_size` test images as floats in [0, 1], labels, and the normalization to apply."""
+        """Return the first `probe_size` images of `probe_split` as floats in [0, 1], their labels, and the normalization.
+
+        probe_split='train' gives the labels the model is fitted to (noisy ones included), as the
+        frequency-principle filtering method needs; 'test' gives clean test labels.
+        """
         self.setup()
-        n = min(self.probe_size, len(self.y_test))
-        return ProbeSet(inputs=self.x_test[:n].float() / 255, targets=self.y_test[:n], num_classes=10,
-                        input_transform=self.normalizer)
+        x, y = (self.x_train, self.y_train) if self.probe_split == "train" else (self.x_test, self.y_test)
+        n = min(self.probe_size, len(y))
+        return ProbeSet(inputs=x[:n].float() / 255, targets=y[:n], num_classes=10, input_transform=self.normalizer)

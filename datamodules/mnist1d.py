@@ -78,6 +78,7 @@ class MNIST1DDataModule(pl.LightningDataModule):
         batch_size: int | None = 100,
         seed: int = 0,
         probe_size: int | None = None,
+        probe_split: str = "test",
     ) -> None:
         super().__init__()
         self.label_noise = check_label_noise(label_noise)
@@ -102,9 +103,12 @@ class MNIST1DDataModule(pl.LightningDataModule):
         self.x_val, self.y_val = x[val_idx].unsqueeze(1), y[val_idx]
         self.x_test = self.x_test.unsqueeze(1)  # (t, 1, 40)
         self.input_shape = tuple(self.x_train.shape[1:])
-        if probe_size is not None and not 1 <= probe_size <= len(self.y_test):
-            raise ValueError(f"data.probe_size={probe_size} must lie in [1, {len(self.y_test)}] (the test set size)")
-        self.probe_size = probe_size
+        if probe_split not in ("train", "test"):
+            raise ValueError(f"data.probe_split={probe_split!r} must be 'train' (fitted signals and labels) or 'test'")
+        n_probe = len(self.y_train) if probe_split == "train" else len(self.y_test)
+        if probe_size is not None and not 1 <= probe_size <= n_probe:
+            raise ValueError(f"data.probe_size={probe_size} must lie in [1, {n_probe}] (the {probe_split} set size)")
+        self.probe_size, self.probe_split = probe_size, probe_split
 
     @property
     def noisy_mask(self) -> torch.Tensor:
@@ -130,6 +134,10 @@ class MNIST1DDataModule(pl.LightningDataModule):
         return self._eval_loader(self.x_test, self.y_test)
 
     def probe_set(self) -> ProbeSet:
-        """Return the first `probe_size` test signals (all by default) with their class indices."""
-        n = self.probe_size or len(self.y_test)
-        return ProbeSet(inputs=self.x_test[:n], targets=self.y_test[:n], num_classes=10)
+        """Return the first `probe_size` signals (all by default) of `probe_split` with their class indices.
+
+        probe_split='train' gives the labels the model is fitted to (noisy ones included); 'test' clean test labels.
+        """
+        x, y = (self.x_train, self.y_train) if self.probe_split == "train" else (self.x_test, self.y_test)
+        n = self.probe_size or len(y)
+        return ProbeSet(inputs=x[:n], targets=y[:n], num_classes=10)

@@ -49,7 +49,7 @@ def test_missing_batch_file_is_named(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, match",
     [({"label_noise": 1.0}, "label_noise=1.0"), ({"label_noise": -0.2}, "label_noise=-0.2"),
-     ({"val_size": -1}, "val_size=-1"), ({"batch_size": 0}, "batch_size=0")],
+     ({"val_size": -1}, "val_size=-1"), ({"batch_size": 0}, "batch_size=0"), ({"probe_split": "x"}, "probe_split='x'")],
 )
 def test_bad_options_name_the_value(cifar, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -145,6 +145,9 @@ def test_eval_loader_and_probe_set(cifar):
     np.testing.assert_allclose(probe.inputs.numpy(), raw[:8], atol=1e-7)  # raw pixels in [0, 1]
     net = build_model("xu_cnn", input_shape=dm.input_shape, num_outputs=10, width=0.125)
     torch.testing.assert_close(probe.predict(net), net(torch.from_numpy(expected[:8])), rtol=1e-5, atol=1e-5)
+    noisy = CIFAR10DataModule(root=str(root), label_noise=0.5, probe_split="train", probe_size=1000)
+    train_probe = noisy.probe_set()  # all 100 training images, with the labels the model fits
+    assert torch.equal(train_probe.inputs, noisy.x_train.float() / 255) and torch.equal(train_probe.targets, noisy.y_train)
 
 
 def test_lightning_fit_on_tiny_cifar(cifar, tmp_path):

@@ -87,6 +87,8 @@ def test_probe_set(dm):
     assert probe.inputs.shape == (1000, 1, 40) and probe.num_classes == 10
     assert torch.equal(probe.targets, dm.y_test)
     assert MNIST1DDataModule(probe_size=64).probe_set().inputs.shape == (64, 1, 40)
+    train_probe = MNIST1DDataModule(label_noise=0.15, noise_seed=3, probe_split="train").probe_set()
+    assert torch.equal(train_probe.inputs, dm.x_train) and torch.equal(train_probe.targets, dm.y_train)  # noisy labels
 
 
 @pytest.mark.parametrize(
@@ -98,6 +100,7 @@ def test_probe_set(dm):
         ({"train_split": 1.0}, "train_split=1.0"),
         ({"probe_size": 2000}, "probe_size=2000"),
         ({"batch_size": 0}, "batch_size=0"),
+        ({"probe_split": "val"}, "probe_split='val'"),
     ],
 )
 def test_bad_input_names_the_value(kwargs, match):
