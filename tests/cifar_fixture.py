@@ -13,15 +13,20 @@ from pathlib import Path
 import numpy as np
 
 
-def write_tiny_cifar10(root: Path, per_batch: int = 20, num_test: int = 20, seed: int = 0) -> dict[str, np.ndarray]:
-    """Write 5 training batches of `per_batch` images and a test batch; return the HWC images and labels."""
+def tiny_cifar10_arrays(per_batch: int = 20, num_test: int = 20, seed: int = 0) -> dict[str, np.ndarray]:
+    """Return the random HWC uint8 images (N, 32, 32, 3) and labels (N,) that write_tiny_cifar10 writes."""
     rng = np.random.default_rng(seed)
+    return {"train_hwc": rng.integers(0, 256, (5 * per_batch, 32, 32, 3), dtype=np.uint8),
+            "test_hwc": rng.integers(0, 256, (num_test, 32, 32, 3), dtype=np.uint8),
+            "train_y": rng.integers(0, 10, 5 * per_batch), "test_y": rng.integers(0, 10, num_test)}
+
+
+def write_tiny_cifar10(root: Path, per_batch: int = 20, num_test: int = 20, seed: int = 0) -> Path:
+    """Write 5 training batches of `per_batch` images and a test batch under root/cifar-10-batches-py; return root."""
     folder = Path(root) / "cifar-10-batches-py"
     folder.mkdir(parents=True)
-    train_hwc = rng.integers(0, 256, (5 * per_batch, 32, 32, 3), dtype=np.uint8)
-    test_hwc = rng.integers(0, 256, (num_test, 32, 32, 3), dtype=np.uint8)
-    train_y = rng.integers(0, 10, 5 * per_batch)
-    test_y = rng.integers(0, 10, num_test)
+    arrays = tiny_cifar10_arrays(per_batch, num_test, seed)
+    train_hwc, train_y, test_hwc, test_y = arrays["train_hwc"], arrays["train_y"], arrays["test_hwc"], arrays["test_y"]
 
     def dump(name: str, hwc: np.ndarray, labels: np.ndarray) -> None:
         planes = [hwc[..., c].reshape(len(hwc), 1024) for c in range(3)]  # R, G, B planes
@@ -37,4 +42,4 @@ def write_tiny_cifar10(root: Path, per_batch: int = 20, num_test: int = 20, seed
     with open(folder / "batches.meta", "wb") as f:
         pickle.dump({"label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
                                      "truck"], "num_cases_per_batch": per_batch, "num_vis": 3072}, f, protocol=2)
-    return {"train_hwc": train_hwc, "train_y": train_y, "test_hwc": test_hwc, "test_y": test_y}
+    return Path(root)

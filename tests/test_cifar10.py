@@ -4,7 +4,7 @@ import lightning.pytorch as pl
 import numpy as np
 import pytest
 import torch
-from cifar_fixture import write_tiny_cifar10
+from cifar_fixture import tiny_cifar10_arrays, write_tiny_cifar10
 from scipy import stats
 
 from datamodules.cifar10 import CIFAR10DataModule
@@ -16,8 +16,8 @@ from ibias.tasks import ClassificationModule
 
 @pytest.fixture(scope="module")
 def cifar(tmp_path_factory):
-    root = tmp_path_factory.mktemp("cifar")
-    return root, write_tiny_cifar10(root, per_batch=20, num_test=20)
+    root = write_tiny_cifar10(tmp_path_factory.mktemp("cifar") / "data", per_batch=20, num_test=20)
+    return root, tiny_cifar10_arrays(per_batch=20, num_test=20)
 
 
 def _chw(hwc: np.ndarray) -> np.ndarray:
