@@ -2,7 +2,19 @@
 
 from .cadence import Cadence
 from .probes.base import Measurement, Probe
+from .probes.filtering import FilterProbe
+from .probes.fourier_heatmap import FourierHeatmapProbe
 from .probes.grid import GridProbe
+from .probes.image_filters import ImageFilterProbe
+from .probes.input_gradients import InputGradientProbe
+from .probes.line_path import LinePathProbe
+from .probes.projection import ProjectionProbe
+from .progress import SpectrumProgressBar
 from .spectrum import SpectrumCallback
+from .weight_norms import WeightNormCallback
 
-__all__ = ["Cadence", "GridProbe", "Measurement", "Probe", "SpectrumCallback"]
+__all__ = [
+    "Cadence", "FilterProbe", "FourierHeatmapProbe", "GridProbe", "ImageFilterProbe", "InputGradientProbe",
+    "LinePathProbe", "Measurement", "Probe", "ProjectionProbe", "SpectrumCallback", "SpectrumProgressBar",
+    "WeightNormCallback",
+]
