@@ -121,6 +121,8 @@ def test_sphere_datamodule_targets_are_the_harmonic_at_uniform_points():
     (lambda: SphereHarmonicDataModule(k=2, order=3), "order=3"),
     (lambda: SphereHarmonicDataModule(num_points=0), "num_points=0"),
     (lambda: CircleDataModule(batch_size=0), "batch_size=0"),
+    (lambda: CircleDataModule(num_points=float("inf")), "num_points=inf"),
+    (lambda: CircleDataModule(num_points="many"), "num_points='many'"),
     (lambda: real_spherical_harmonic(torch.zeros(4, 2), 1, 0), r"\(N, 3\)"),
 ])
 def test_bad_input_names_the_value(make, match):

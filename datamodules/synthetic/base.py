@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import lightning.pytorch as pl
 import torch
 
@@ -14,7 +16,8 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 def check_positive_int(name: str, value, minimum: int = 1) -> int:
     """Return `value` as an int after checking it is an integer >= `minimum` (else a ValueError naming it)."""
-    if isinstance(value, bool) or int(value) != value or value < minimum:
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not (is_number and int(value) == value and value >= minimum):
         raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
     return int(value)
 
