@@ -110,6 +110,7 @@ def test_factorization_takes_its_size_from_sensing_inputs_and_trains():
     (lambda: MatrixSensingDataModule(size=10, rank=2, num_measurements=0), "num_measurements=0"),
     (lambda: build_model("matrix_factorization", input_shape=(2,), num_outputs=1), "model.size"),
     (lambda: build_model("matrix_factorization", input_shape=(5, 5), num_outputs=1, size=6), "size=6"),
+    (lambda: build_model("matrix_factorization", input_shape=(5, 6), num_outputs=1), "must be square"),
     (lambda: build_model("matrix_factorization", input_shape=(2,), num_outputs=1, size=4, init_scale=0.0), "init_scale=0.0"),
     (lambda: build_model("matrix_factorization", input_shape=(2,), num_outputs=1, size=4, depth=0), "depth=0"),
     (lambda: build_model("matrix_factorization", input_shape=(2,), num_outputs=1, size=4)(torch.zeros(3, 3, dtype=torch.long)),

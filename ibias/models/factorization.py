@@ -56,6 +56,8 @@ def matrix_factorization(
     if num_outputs != 1:
         raise ValueError(f"num_outputs={num_outputs}: a matrix factorization predicts one value per input")
     if len(input_shape) == 2:
+        if input_shape[0] != input_shape[1]:
+            raise ValueError(f"input_shape={tuple(input_shape)}: sensing matrices must be square (n, n)")
         if size is not None and size != input_shape[0]:
             raise ValueError(f"size={size} disagrees with the sensing input shape {tuple(input_shape)}; drop model.size")
         size = input_shape[0]
