@@ -104,6 +104,13 @@ def x_axis(runs: Sequence[RunRecord]) -> str:
     return "trainer/global_step" if all(any("trainer/global_step" in r for r in run.history) for run in runs) else "_step"
 
 
+def numeric_series(run: RunRecord, key: str, x: str) -> tuple[list[float], list[float]]:
+    """Return (x, value) pairs of `key` where both are numbers (null and media rows skipped)."""
+    xs, ys = run.series(key, x)
+    pairs = [(a, b) for a, b in zip(xs, ys) if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b))]
+    return [float(a) for a, _ in pairs], [float(b) for _, b in pairs]
+
+
 # ---- figures ----------------------------------------------------------------------------------
 def _columns(n: int, height: float = 3.2, sharey: bool = True):
     fig, axes = plt.subplots(1, n, figsize=(max(4.0, 3.6 * n), height), sharey=sharey, squeeze=False, layout="constrained")
@@ -132,7 +139,7 @@ def plot_convergence(runs, keys: list[tuple[int, str]], title: str, x: str, path
     colors = plt.cm.viridis(np.linspace(0, 1, len(keys)))
     for ax, run in zip(axes, runs):
         for color, (k, key) in zip(colors, keys):
-            xs, ys = run.series(key, x)
+            xs, ys = numeric_series(run, key, x)
             ax.plot(xs, ys, color=color, label=f"k={k}", lw=1.2)
         ax.set_title(label(run), fontsize=9)
         ax.set_xlabel(x)
@@ -154,9 +161,10 @@ def heatmap_data(run: RunRecord, probe: str, keys: list[tuple[int, str]], x: str
             for d in data:
                 grid[labels.index(d[r]), steps.index(d[s])] = d[v]
             return grid, [str(lab) for lab in labels], steps
-    series = [run.series(key, x) for _, key in keys]
-    steps = series[0][0]
-    return np.array([ys for _, ys in series], dtype=float), [str(k) for k, _ in keys], steps
+    series = [dict(zip(*numeric_series(run, key, x))) for _, key in keys]
+    steps = sorted(set().union(*series))
+    grid = np.array([[s.get(step, np.nan) for step in steps] for s in series])  # (K, T)
+    return grid, [str(k) for k, _ in keys], [int(step) for step in steps]
 
 
 def plot_heatmaps(runs, probe: str, keys: list[tuple[int, str]], x: str, path: Path) -> Path:
@@ -180,17 +188,21 @@ def plot_heatmaps(runs, probe: str, keys: list[tuple[int, str]], x: str, path: P
 
 
 def plot_overlay(runs, keys: Sequence[str], x: str, path: Path, logy: bool = False) -> Path:
-    """Save one panel per key with one line per run (norm curves, losses); return the path."""
-    fig, axes = _columns(len(keys), sharey=False)
-    for ax, key in zip(axes, keys):
+    """Save one panel per key (4 to a row) with one line per run (norm curves, losses); return the path."""
+    ncols = min(4, len(keys))
+    nrows = -(-len(keys) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols + 0.4, 2.9 * nrows), squeeze=False, layout="constrained")
+    for ax in axes.flat[len(keys):]:
+        ax.set_visible(False)
+    for ax, key in zip(axes.flat, keys):
         for run in runs:
-            xs, ys = run.series(key, x)
+            xs, ys = numeric_series(run, key, x)
             ax.plot(xs, ys, label=label(run), lw=1.2, marker="o" if len(xs) < 3 else None)
         ax.set_title(key, fontsize=9)
         ax.set_xlabel(x)
-        if logy and all(v > 0 for run in runs for v in run.series(key, x)[1]):
+        if logy and all(v > 0 for run in runs for v in numeric_series(run, key, x)[1]):
             ax.set_yscale("log")
-    axes[-1].legend(fontsize=7)
+    axes.flat[len(keys) - 1].legend(fontsize=7)
     return _save(fig, path)
 
 
