@@ -11,6 +11,7 @@ from pathlib import Path
 
 import lightning.pytorch as pl
 from hydra.utils import instantiate
+from lightning.pytorch.callbacks import ProgressBar
 from omegaconf import DictConfig, OmegaConf
 
 from .config import check_task_matches_data
@@ -21,9 +22,16 @@ log = logging.getLogger(__name__)
 
 
 def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
-    """Return the callbacks of cfg.callbacks, skipping entries set to null."""
+    """Return the callbacks of cfg.callbacks, skipping entries set to null.
+
+    A progress-bar callback is dropped when trainer.enable_progress_bar=false, which Lightning
+    would otherwise reject, so one switch turns the bar off whatever the callback set.
+    """
     entries = cfg.get("callbacks") or {}
-    return [instantiate(spec, _convert_="all") for name, spec in entries.items() if spec is not None]
+    built = [instantiate(spec, _convert_="all") for spec in entries.values() if spec is not None]
+    if cfg.trainer.get("enable_progress_bar", True) is False:
+        built = [cb for cb in built if not isinstance(cb, ProgressBar)]
+    return built
 
 
 def build_network(cfg: DictConfig, datamodule: pl.LightningDataModule):
@@ -48,14 +56,20 @@ def train(cfg: DictConfig, output_dir: Path | str) -> dict[str, float]:
     logger = build_wandb_logger(cfg, output_dir) if cfg.get("logger") else False
     trainer = pl.Trainer(**OmegaConf.to_container(cfg.trainer, resolve=True), callbacks=callbacks,
                          logger=logger, default_root_dir=str(output_dir))
-    exit_code = 1
+    exit_code, metrics = 1, {}
     try:
         trainer.fit(module, datamodule=datamodule)
+        metrics.update(_scalars(trainer.callback_metrics))
         if cfg.get("test"):
             trainer.test(module, datamodule=datamodule, verbose=False)
+            metrics.update(_scalars(trainer.callback_metrics))
         exit_code = 0
     finally:
         where = finish_wandb(logger or None, exit_code=exit_code)
         if where:
             print(where)
-    return {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
+    return metrics
+
+
+def _scalars(metrics: dict) -> dict[str, float]:
+    return {k: float(v) for k, v in metrics.items() if v.numel() == 1}
