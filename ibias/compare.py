@@ -38,7 +38,8 @@ def load_runs(paths: Sequence[str | Path]) -> list[RunRecord]:
     """Return the runs at `paths`: each a run folder, a .wandb file, or a folder holding runs (a sweep)."""
     if not paths:
         raise CompareError("no runs given; pass W&B run folders (wandb/offline-run-...) or folders that hold them")
-    runs = []
+    runs: list[RunRecord] = []
+    seen: set[Path] = set()
     for path in map(Path, paths):
         if not path.exists():
             raise CompareError(f"{path} does not exist")
@@ -46,6 +47,9 @@ def load_runs(paths: Sequence[str | Path]) -> list[RunRecord]:
         if not found:
             raise CompareError(f"{path} is not a W&B run: no run-<id>.wandb file under it (pass a wandb/offline-run-... folder)")
         for run_path in found:
+            if run_path.resolve() in seen:  # the same run named twice (e.g. a sweep folder and one of its runs)
+                continue
+            seen.add(run_path.resolve())
             try:
                 runs.append(read_run(run_path))
             except ValueError as err:

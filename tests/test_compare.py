@@ -72,6 +72,7 @@ def test_compare_renders_every_figure_and_the_page(runs, tmp_path):
 
 def test_sweep_points_and_heatmaps_are_the_logged_numbers(runs):
     loaded = load_runs(runs)
+    assert [r.run_dir for r in load_runs([runs[0], runs[0].parent.parent])] == [runs[0]]  # a run named twice counts once
     assert sweep_points(loaded, "model.width", "test/error") == {8: [0.3], 16: [0.2]}
     keys = frequency_keys(loaded, [f"spectrum/grid/amp_k{k:02d}" for k in FREQS])[("grid", "amp")]
     want = {w: np.array([[amp(k, s, w) for s in range(0, 50, 10)] for k in FREQS]) for w in (8, 16)}
