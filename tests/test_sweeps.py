@@ -20,6 +20,7 @@ from omegaconf import OmegaConf
 from wandb.sdk.launch.sweeps.utils import create_sweep_command_args
 
 from conftest import CONFIG_DIR, compose_config
+from ibias.compare import compare, sweep_points
 from ibias.config import register_schemas
 from ibias.wandb_io import find_runs, read_run
 
@@ -92,7 +93,8 @@ def test_hydra_multirun_jobs_each_finish_their_own_wandb_run(tmp_path):
     smoke = compose_config("experiment=double_descent_mnist1d").smoke
     command = [sys.executable, str(ROOT / "scripts" / "train.py"), "-m", "experiment=double_descent_mnist1d", *smoke,
                "model.width=4,8", "trainer.max_steps=3", "trainer.accelerator=cpu", "trainer.enable_progress_bar=false",
-               "logger.mode=offline", "logger.log_model=true", f"hydra.sweep.dir={tmp_path}"]
+               "logger.mode=offline", "logger.log_model=true", f"hydra.sweep.dir={tmp_path}",
+               "hydra.sweep.subdir=${hydra.job.num}"]  # train.yaml's override_dirname subdir exceeds 255 chars here
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     runs = [read_run(d) for d in find_runs(tmp_path)]
@@ -104,3 +106,8 @@ def test_hydra_multirun_jobs_each_finish_their_own_wandb_run(tmp_path):
         assert any(r.get("test/error") is not None for r in run.history)
         models = [a for a in run.artifacts if a["type"] == "model"]
         assert models and models[-1]["files"] == ["model.ckpt"]
+    index = compare([tmp_path], tmp_path / "cmp", sweep_param="model.width", metric="test/error")  # the local sweep plot
+    assert (index.parent / "sweep.png").is_file() and (index.parent / "losses.png").is_file()
+    last_error = lambda r: [h["test/error"] for h in r.history if h.get("test/error") is not None][-1]
+    want = {r.config["model"]["width"]: [last_error(r)] for r in runs}
+    assert sweep_points(runs, "model.width", "test/error") == want
