@@ -71,7 +71,10 @@ class GaussianFilters:
         self.d2 = squared_distances(x, chunk_size)  # (n, n)
         self.kernels = None
         if cache == "kernels":
-            self.kernels = torch.stack([normalized_gaussian_kernel(self.d2, d) for d in self.deltas])  # (D, n, n)
+            n = len(self.d2)
+            self.kernels = torch.empty(len(self.deltas), n, n, dtype=self.d2.dtype, device=self.d2.device)  # (D, n, n)
+            for i, d in enumerate(self.deltas):  # filled in place: peak memory (D + 2)·n², not 2·D·n²
+                self.kernels[i] = normalized_gaussian_kernel(self.d2, d)
             self.d2 = None
         self.target = target.to(self.d2.dtype if self.d2 is not None else self.kernels.dtype)
         self.target_low = self.low_pass(self.target)  # (D, n, C)
