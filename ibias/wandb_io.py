@@ -131,11 +131,13 @@ def _load(value_json: str) -> Any:
 
 
 def _item_value(item) -> Any:
-    """Return a HistoryItem's / ConfigItem's / SummaryItem's decoded value."""
+    """Return a HistoryItem's decoded value (value_json, else its typed `value` oneof)."""
     if item.value_json:
         return json.loads(item.value_json)
-    which = item.WhichOneof("value") if "value" in {o.name for o in item.DESCRIPTOR.oneofs} else None
-    return None if which in (None, "none") else json.loads(item.json) if which == "json" else getattr(item, which)
+    which = item.WhichOneof("value")
+    if which in (None, "none"):
+        return None
+    return json.loads(item.json) if which == "json" else getattr(item, which)
 
 
 def _item_path(item) -> list[str]:
