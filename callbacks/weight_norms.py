@@ -2,9 +2,10 @@
 
 To run: `Trainer(callbacks=[WeightNormCallback(every_n_steps=100)])` on any LightningModule; add
 `measures="all"` for the full set (nuclear norm, effective rank, power-law alpha, path norm,
-Bartlett's spectral complexity, conv operator norms ...). Logs `norms/<parameter name>/<measure>`
-and `norms/model/<measure>` (see ibias/norms.py and ibias/complexity.py for the definitions and
-the conv convention: weights reshaped (out, in*k*k) unless the measure is `operator`).
+Bartlett's spectral complexity ...; the conv operator norm `operator` only by name, it is costly).
+Logs `norms/<parameter name>/<measure>` and `norms/model/<measure>` (see ibias/norms.py and
+ibias/complexity.py for the definitions and the conv convention: weights reshaped (out, in*k*k)
+unless the measure is `operator`).
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ class WeightNormCallback(pl.Callback):
     """Measures weight norms at the cadence and once before training; logs `norms/...` rows.
 
     measures: None (cheap default: fro, spectral, dist_fro, dist_spectral per layer; log_prod_spectral,
-    sum_fro_sq, sum_stable_rank, dist_init_sq, param_norm_sq for the model), "all", or a list of
-    layer and model measure names. Margin-normalized model measures (`<name>_margin`) and the margin
+    sum_fro_sq, sum_stable_rank, dist_init_sq, param_norm_sq for the model), "all" (every measure but
+    `operator`; path_norm skipped with a warning for nets that are not ReLU nets), or a list of layer
+    and model measure names (`operator` and `path_norm` need `input_shape`, else taken from the
+    datamodule's `input_shape` or the probe inputs). Margin-normalized model measures (`<name>_margin`) and the margin
     itself are added when a classification probe set is available (`probe_set=`, or the datamodule's
     `probe_set()` with class-index targets); they are skipped for regression.
     The init snapshot (CPU copy of every >= 2-D weight, taken at the first train start) and the
@@ -57,8 +60,8 @@ class WeightNormCallback(pl.Callback):
         self.all = measures == "all"
         if measures is None:
             chosen = CHEAP_LAYER_MEASURES + CHEAP_MODEL_MEASURES
-        elif self.all:
-            chosen = LAYER_MEASURES + MODEL_MEASURES
+        elif self.all:  # `operator` (FFT conv norms, ~10x the rest on a ResNet) only when asked for by name
+            chosen = tuple(m for m in LAYER_MEASURES if m != "operator") + MODEL_MEASURES
         elif isinstance(measures, str):
             raise ValueError(f"measures={measures!r}: pass None (cheap default), 'all' or a list of names")
         else:

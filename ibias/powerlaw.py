@@ -15,7 +15,7 @@ import numpy as np
 MIN_TAIL = 5  # tails shorter than this are not fitted: alpha's standard error is (alpha-1)/sqrt(n_tail)
 
 
-def powerlaw_alpha(values: np.ndarray, min_tail: int = MIN_TAIL) -> tuple[float, float]:
+def powerlaw_alpha(values: np.ndarray, min_tail: int = MIN_TAIL, chunk: int = 256) -> tuple[float, float]:
     """Return (alpha, KS distance D) of the best power-law tail fit to the positive `values`; (nan, nan) if too few."""
     x = np.sort(np.asarray(values, dtype=np.float64))
     x = x[x > 0]
@@ -23,17 +23,23 @@ def powerlaw_alpha(values: np.ndarray, min_tail: int = MIN_TAIL) -> tuple[float,
     if n < min_tail + 1:
         return math.nan, math.nan
     logs = np.log(x)
+    suffix = np.cumsum(logs[::-1])[::-1]  # suffix[i] = sum_{j >= i} log x_j
     best = (math.inf, math.nan)
-    for i in range(n - min_tail + 1):  # candidate xmin = x[i]; the tail is x[i:]
-        tail_logs = logs[i:] - logs[i]
-        total = tail_logs.sum()
-        if total <= 0:
-            continue
-        n_tail = n - i
-        alpha = 1.0 + n_tail / total
-        fitted = 1.0 - np.exp((1.0 - alpha) * tail_logs)  # CDF of the fit at each tail point
-        upper = np.arange(1, n_tail + 1) / n_tail  # empirical CDF just after each point
-        ks = float(np.max(np.maximum(np.abs(upper - fitted), np.abs(upper - 1.0 / n_tail - fitted))))
-        if ks < best[0]:
-            best = (ks, alpha)
+    for lo in range(0, n - min_tail + 1, chunk):  # candidates xmin = x[i], i in [lo, hi); tails x[i:]
+        i = np.arange(lo, min(lo + chunk, n - min_tail + 1))
+        n_tail = n - i  # (c,)
+        total = suffix[i] - n_tail * logs[i]  # sum over the tail of log(x / xmin)
+        ok = total > 0
+        alpha = np.where(ok, 1.0 + n_tail / np.where(ok, total, 1.0), np.nan)
+        j = np.arange(n)
+        rel = logs[None, :] - logs[i, None]  # (c, n): log(x_j / xmin_i)
+        in_tail = j[None, :] >= i[:, None]
+        fitted = 1.0 - np.exp((1.0 - alpha[:, None]) * np.where(in_tail, rel, 0.0))  # fitted CDF at x_j
+        upper = (j[None, :] - i[:, None] + 1) / n_tail[:, None]  # empirical CDF just after x_j
+        gap = np.maximum(np.abs(upper - fitted), np.abs(upper - 1.0 / n_tail[:, None] - fitted))
+        ks = np.where(in_tail, gap, 0.0).max(axis=1)
+        ks = np.where(ok, ks, np.inf)
+        k = int(np.argmin(ks))
+        if ks[k] < best[0]:
+            best = (float(ks[k]), float(alpha[k]))
     return best[1], best[0]

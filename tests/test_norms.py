@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from ibias.complexity import aggregate, margin, margin_normalized, spectral_complexity
-from ibias.norms import layer_norms, power_spectral_norm, snapshot, weight_matrices
+from ibias.norms import layer_norms, power_spectral_norm, singular_values, snapshot, weight_matrices
 from ibias.powerlaw import powerlaw_alpha
 
 
@@ -122,6 +122,36 @@ def test_powerlaw_alpha_recovers_pareto_exponent():
     assert ks < 0.03
     alpha_exp, ks_exp = powerlaw_alpha(rng.exponential(size=4000))  # not a power law: a worse fit
     assert ks_exp > ks
+
+
+def _loop_alpha(values: np.ndarray, min_tail: int = 5) -> tuple[float, float]:
+    """Clauset et al.'s fit written as a plain loop over xmin candidates and tail points."""
+    x = np.sort(values[values > 0])
+    best = (np.inf, np.nan)
+    for i in range(len(x) - min_tail + 1):
+        tail = x[i:]
+        alpha = 1 + len(tail) / np.sum(np.log(tail / x[i]))
+        ks = 0.0
+        for j, v in enumerate(tail):
+            cdf = 1 - (v / x[i]) ** (1 - alpha)
+            ks = max(ks, abs((j + 1) / len(tail) - cdf), abs(j / len(tail) - cdf))
+        best = min(best, (ks, alpha))
+    return best[1], best[0]
+
+
+def test_powerlaw_alpha_matches_a_plain_loop():
+    w = np.random.default_rng(1).standard_t(3, size=(40, 90))  # heavy-tailed entries, as in trained layers
+    eig = np.linalg.svd(w, compute_uv=False) ** 2
+    got, want = powerlaw_alpha(eig, chunk=7), _loop_alpha(eig)  # small chunks exercise the chunked sweep
+    assert got == pytest.approx(want, rel=1e-10) and powerlaw_alpha(eig) == pytest.approx(want, rel=1e-10)
+
+
+def test_large_matrices_use_the_gram_matrix_to_1e8_of_sigma_max():
+    w = torch.randn(100, 700, generator=torch.Generator().manual_seed(5))  # short side > GRAM_MIN_DIM
+    got = singular_values(w).numpy()
+    want = np.linalg.svd(w.double().numpy(), compute_uv=False)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-8 * want[0])  # sqrt(float64 eps) * sigma_max
+    assert singular_values(w.T).numpy() == pytest.approx(got, abs=1e-8 * want[0])
 
 
 def test_margin_is_the_numpy_percentile():

@@ -92,7 +92,8 @@ def test_margin_measures_need_a_classification_probe_set(tmp_path):
     else:
         assert math.isnan(agg["sum_fro_sq_margin"])
     assert {"path_norm", "spectral_complexity", "path_norm_margin"} <= set(agg)
-    assert {"nuclear", "effective_rank", "alpha", "operator"} <= set(layers["net.0.weight"])  # input shape from the probe set
+    assert {"nuclear", "effective_rank", "alpha", "alpha_ks", "dist_l21"} <= set(layers["net.0.weight"])
+    assert "operator" not in layers["net.0.weight"]  # costly: only by name
     regression = WeightNormCallback(probe_set=ProbeSet(inputs=X, targets=torch.randn(32, 3)))
     _trainer(tmp_path, regression, 1).fit(TinyClassifier())
     assert not [k for k in regression.history[-1]["metrics"] if "margin" in k]  # skipped silently
@@ -152,6 +153,9 @@ def test_errors_and_skips(tmp_path):
         _trainer(tmp_path, WeightNormCallback(), 1).fit(NoMatrices())
     with pytest.raises(ValueError, match="input_shape="):
         _trainer(tmp_path, WeightNormCallback(measures=["path_norm"]), 1).fit(TinyClassifier())
+    named = WeightNormCallback(measures=["operator", "path_norm"], probe_set=ProbeSet(inputs=X))  # shape from the probes
+    _trainer(tmp_path, named, 1).fit(TinyClassifier())
+    assert {"norms/net.0.weight/operator", "norms/model/path_norm"} <= set(named.history[-1]["metrics"])
     tanh = WeightNormCallback(measures="all", input_shape=(4,))
     with pytest.warns(UserWarning, match="skipping path_norm"):
         _trainer(tmp_path, tanh, 1).fit(TinyClassifier(activation=_Tanh()))
