@@ -51,7 +51,8 @@ def register_schemas() -> None:
 def check_task_matches_data(cfg: DictConfig, data_task: str) -> None:
     """Raise if cfg.task is a regression task on classification data, or the reverse."""
     target = cfg.task.get("_target_", "")
-    wants = "classification" if target.endswith("ClassificationModule") else "regression" if target.endswith("RegressionModule") else None
+    kinds = {"ClassificationModule": "classification", "RegressionModule": "regression"}
+    wants = kinds.get(target.rsplit(".", 1)[-1])
     if wants is not None and wants != data_task:
         raise ValueError(f"task={target.rsplit('.', 1)[-1]} does not fit data={cfg.data._target_.rsplit('.', 1)[-1]}, "
                          f"which is a {data_task} data set; set task={data_task}")

@@ -45,7 +45,7 @@ class _Task(pl.LightningModule):
         values = self.metrics(self(x), y)
         on_step = stage == "train"
         self.log_dict({f"{stage}/{k}": v for k, v in values.items()}, on_step=on_step, on_epoch=not on_step,
-                      prog_bar=stage != "test", batch_size=len(x))
+                      prog_bar=stage != "test", batch_size=len(x), sync_dist=not on_step)  # epoch values: mean over ranks
         return values["loss"]
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:

@@ -6,29 +6,17 @@ checkpoint (numpy FFT of the network's predictions, torch.linalg norms of its we
 
 from __future__ import annotations
 
-import os
-import subprocess
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT
+from conftest import TINY_DEFAULT_RUN, run_train
 from ibias.wandb_io import find_runs, read_run
 
 
-def run_train(python_exe: str, out: Path, *overrides: str, timeout: int = 240) -> subprocess.CompletedProcess:
-    env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "OMP_NUM_THREADS": "1"}
-    cmd = [python_exe, str(ROOT / "scripts" / "train.py"), f"hydra.run.dir={out}", *overrides]
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def test_default_run_logs_spectrum_and_norms_that_match_the_final_model(tmp_path, python_exe):
+def test_default_run_logs_spectrum_and_norms_that_match_the_final_model(tmp_path):
     out = tmp_path / "run"
-    proc = run_train(python_exe, out, "trainer.max_steps=20", "data.steps_per_epoch=10", "model.width=32",
-                     "callbacks.spectrum.every_n_steps=5", "callbacks.weight_norms.every_n_steps=5",
-                     "trainer.check_val_every_n_epoch=1")
+    proc = run_train(out, *TINY_DEFAULT_RUN)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "wandb sync" in proc.stdout  # where the offline run is, and how to upload it
 
@@ -68,13 +56,13 @@ def test_default_run_logs_spectrum_and_norms_that_match_the_final_model(tmp_path
     assert (out / "spectrum_grid.png").exists()
 
 
-def test_bad_override_fails_with_hydra_message(tmp_path, python_exe):
-    proc = run_train(python_exe, tmp_path, "trainer.max_stepz=3", timeout=120)
+def test_bad_override_fails_with_hydra_message(tmp_path):
+    proc = run_train(tmp_path, "trainer.max_stepz=3", timeout=120)
     assert proc.returncode != 0
     assert "max_stepz" in proc.stderr
 
 
-def test_a_probe_frequency_above_nyquist_is_named(tmp_path, python_exe):
-    proc = run_train(python_exe, tmp_path, "data.num_points=64", "~logger", timeout=120)
+def test_a_probe_frequency_above_nyquist_is_named(tmp_path):
+    proc = run_train(tmp_path, "data.num_points=64", "~logger", timeout=120)
     assert proc.returncode != 0
     assert "[35, 40, 45, 50]" in proc.stderr and "num_points" in proc.stderr
