@@ -70,6 +70,7 @@ def image_probe_set(n=24, classes=4, seed=0):
     return ProbeSet(inputs=images, targets=labels, num_classes=classes, input_transform=lambda x: (x - 0.5) / 0.25)
 
 
+@pytest.mark.filterwarnings("ignore:ProjectionProbe")  # random labels: its peaks are noise, as it warns
 def test_every_probe_runs_through_the_callback_and_logs_its_keys(tmp_path):
     probe_set = image_probe_set()
     cheap = SpectrumCallback(
@@ -195,3 +196,12 @@ def test_image_probes_name_bad_input():
         ImageFilterProbe().setup(flat)
     with pytest.raises(ValueError, match="max_freq=9 must be in"):
         FourierHeatmapProbe(max_freq=9).setup(image_probe_set())
+
+
+def test_projection_probe_warns_when_its_peaks_are_sampling_noise():
+    # Labels independent of x: every |ŷ(k)| at k > 0 is noise of RMS ‖y‖_F/n (here 1/√n for one-hot rows).
+    g = torch.Generator().manual_seed(2)
+    probe_set = ProbeSet(inputs=torch.randn(400, 5, generator=g), targets=torch.randint(0, 4, (400,), generator=g), num_classes=4)
+    probe = ProjectionProbe(num_peaks=3, subset=None)
+    with pytest.warns(UserWarning, match="sampling-noise level 0.05 of n = 400"):
+        probe.setup(probe_set)

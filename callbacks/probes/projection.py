@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import torch
@@ -29,7 +30,8 @@ class ProjectionProbe(Probe):
     `freqs` fixes the frequencies; otherwise set-up scans `num_scan` frequencies in [0, max_freq]
     (default 3/std(p·x)) and keeps the `num_peaks` largest peaks of ‖ŷ(k)‖, as Xu et al. do.
     NN indexes the chosen frequencies in ascending order; `self.freqs` and the heat-map rows hold
-    their values. Classification compares softmax outputs with one-hot targets.
+    their values. Classification compares softmax outputs with one-hot targets. Set-up warns when a
+    chosen |ŷ(k)| is within 3x the sampling noise ‖y‖_F/n (e.g. MNIST-1D, n = 4000: all peaks are).
     Cost knobs: `subset` (n), the cadence. Per call: n forward passes, O(n·K·C).
     """
 
@@ -70,6 +72,13 @@ class ProjectionProbe(Probe):
                 raise ValueError("ProjectionProbe found no peaks in the target's projected spectrum; pass freqs=[...].")
         self.freqs = freqs
         self.target_coeffs = projection_spectrum(x, target, freqs, self.direction)  # (K, C)
+        # With phases spread at random, (1/n)·Σ y_i e^{−iθ_i} has RMS ‖y‖_F / n: sampling noise, not signal.
+        self.noise_level = float(target.norm() / len(target))
+        weak = [round(float(k), 4) for k, c in zip(freqs, self.target_coeffs.abs().norm(dim=1)) if c < 3 * self.noise_level]
+        if weak:
+            warnings.warn(f"ProjectionProbe: |ŷ(k)| at k = {weak} is within 3x the sampling-noise level "
+                          f"{self.noise_level:.3g} of n = {len(target)} points; relative errors there measure noise. "
+                          "Use more points (subset) or pass freqs=[...] with clear peaks.", stacklevel=2)
         self.labels = [f"k{i:02d}" for i in range(len(freqs))]
         self.row_labels = [f"{float(k):.3g}" for k in freqs]
 
