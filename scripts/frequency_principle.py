@@ -59,7 +59,7 @@ def train(model_name: str, out: Path, deltas: list[float], seed: int, epochs: in
     train_probes = ProbeSet(inputs=data.x_train, targets=data.y_train, num_classes=10)  # Xu et al.: the training set
     spectrum = SpectrumCallback(probes=[FilterProbe(deltas, subset=None, cache="kernels")], every_n_epochs=1,
                                 probe_set=train_probes)
-    logger = CSVLogger(out, name=model_name, version="")
+    logger = CSVLogger(out / model_name, name="", version="")  # heat map PNG and metrics.csv per model
     trainer = pl.Trainer(max_epochs=epochs, callbacks=[spectrum], logger=logger, accelerator="cpu", devices=1,
                          enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
                          num_sanity_val_steps=0, default_root_dir=out)
