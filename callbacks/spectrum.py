@@ -150,14 +150,13 @@ class SpectrumCallback(pl.Callback):
         for probe in self.probes:
             if probe.name in self.images:
                 step, image = self.images[probe.name]
-                rows = getattr(probe, "image_row_labels", [str(i) for i in range(image.shape[0])])
-                cols = getattr(probe, "image_col_labels", [str(j) for j in range(image.shape[1])])
-                label = getattr(probe, "image_value_label", probe.value_label)
+                rows = probe.image_row_labels or [str(i) for i in range(image.shape[0])]
+                cols = probe.image_col_labels or [str(j) for j in range(image.shape[1])]
+                label = probe.image_value_label or probe.value_label
                 payload[f"spectrum/{probe.name}/image"] = save_heatmap(
                     run_dir(trainer) / f"spectrum_{probe.name}_image.png", image.numpy(), rows, cols,
-                    title=f"{probe.name} at step {step}: {label}", row_axis=getattr(probe, "image_row_axis", "row"),
-                    value_label=label, value_range=getattr(probe, "image_value_range", None),
-                    time_axis=getattr(probe, "image_col_axis", "column"),
+                    title=f"{probe.name} at step {step}: {label}", row_axis=probe.image_row_axis,
+                    value_label=label, value_range=probe.image_value_range, time_axis=probe.image_col_axis,
                 )
         for run in wandb_runs(trainer):
             import wandb

@@ -30,15 +30,23 @@ class Probe(abc.ABC):
 
     Subclasses set `name` (the logging prefix), and for a heat map over training
     `row_labels` (one per row of Measurement.row), `row_axis` and `value_range` ((lo, hi) or None
-    for automatic colours). `setup` receives the probe data once; do expensive precomputation
-    there (kernels, masks), not in `measure`.
+    for automatic colours); a probe that returns Measurement.image labels it with the image_*
+    fields. `setup` receives the probe data once; do expensive precomputation there (kernels,
+    masks), not in `measure`.
     """
 
     name: str = "probe"
-    row_labels: list[str] = []
+    row_labels: list[str] = []  # subclasses assign their own list
     row_axis: str = "frequency"
     value_label: str = "value"
     value_range: tuple[float, float] | None = None
+    # For a probe whose Measurement.image is a picture of its own (rows x columns):
+    image_row_labels: list[str] | None = None  # None: 0, 1, ...
+    image_col_labels: list[str] | None = None
+    image_row_axis: str = "row"
+    image_col_axis: str = "column"
+    image_value_label: str | None = None  # None: value_label
+    image_value_range: tuple[float, float] | None = None
 
     def setup(self, probe_set: ProbeSet) -> None:
         """Keep what `measure` needs from `probe_set` (already on the model's device)."""
