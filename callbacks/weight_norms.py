@@ -52,7 +52,7 @@ class WeightNormCallback(pl.Callback):
         method: str = "auto",
         exact_max_dim: int = 256,
         power_iters: int = 500,
-        power_tol: float = 1e-7,
+        power_tol: float = 1e-6,
     ) -> None:
         if every_n_steps is None and every_n_epochs is None:
             every_n_epochs = 1

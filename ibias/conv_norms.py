@@ -29,8 +29,14 @@ def conv_singular_values(
     stride: int | Sequence[int] = 1,
     dilation: int | Sequence[int] = 1,
     groups: int = 1,
+    half: bool = False,
 ) -> torch.Tensor:
-    """Return all singular values (descending, 1-D) of the circular conv by `weight` (out, in/groups, *k) on `input_size`."""
+    """Return all singular values (descending, 1-D) of the circular conv by `weight` (out, in/groups, *k) on `input_size`.
+
+    Computed in complex128 for float64 weights, complex64 otherwise. half=True keeps only the output
+    frequencies with last index <= m/2: a real kernel's block at -w is the conjugate of the one at w,
+    so this set holds every distinct singular value (the largest among them), at half the cost.
+    """
     d = weight.dim() - 2
     n, s, dil = tuple(input_size), _tuple(stride, d), _tuple(dilation, d)
     if len(n) != d:
@@ -43,7 +49,8 @@ def conv_singular_values(
     out, in_g = weight.shape[:2]
     if out % groups:
         raise ValueError(f"groups={groups} does not divide the {out} output channels")
-    w = weight.detach().double()
+    w = weight.detach()
+    w = w if w.dtype == torch.float64 else w.float()
     padded = w.new_zeros(out, in_g, *n)
     padded[(slice(None), slice(None), *(slice(0, (k - 1) * di + 1, di) for k, di in zip(w.shape[2:], dil)))] = w
     p = torch.fft.fftn(padded, dim=tuple(range(2, 2 + d)))  # (out, in_g, *n): P(xi) per frequency
@@ -53,9 +60,11 @@ def conv_singular_values(
     a_axes = [2 + 2 * i for i in range(d)]
     w_axes = [3 + 2 * i for i in range(d)]
     p = p.permute(*w_axes, 0, *a_axes, 1)  # (m1, .., md, out, s1, .., sd, in_g)
-    p = p.reshape(math.prod(m), out, math.prod(s) * in_g) / math.sqrt(math.prod(s))
+    if half:
+        p = p[(Ellipsis, slice(0, m[-1] // 2 + 1)) + (slice(None),) * (d + 2)]  # w_d in [0, m_d/2]
+    p = p.reshape(-1, out, math.prod(s) * in_g) / math.sqrt(math.prod(s))
     per_group = out // groups
-    blocks = p.reshape(math.prod(m), groups, per_group, math.prod(s) * in_g)  # groups act on disjoint channels
+    blocks = p.reshape(p.shape[0], groups, per_group, math.prod(s) * in_g)  # groups act on disjoint channels
     sv = torch.linalg.svdvals(blocks)  # (M, groups, min(per_group, s*in_g))
     return sv.flatten().sort(descending=True).values
 
@@ -68,7 +77,7 @@ def conv_operator_norm(
     groups: int = 1,
 ) -> float:
     """Return the operator 2-norm (largest singular value) of the circular conv by `weight` on `input_size` inputs."""
-    return float(conv_singular_values(weight, input_size, stride, dilation, groups)[0])
+    return float(conv_singular_values(weight, input_size, stride, dilation, groups, half=True)[0])
 
 
 def conv_input_sizes(model: nn.Module, input_shape: Sequence[int]) -> dict[str, tuple[int, ...]]:

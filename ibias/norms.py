@@ -43,7 +43,7 @@ def snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def power_spectral_norm(
-    w: torch.Tensor, v0: torch.Tensor | None = None, max_iter: int = 500, tol: float = 1e-7,
+    w: torch.Tensor, v0: torch.Tensor | None = None, max_iter: int = 500, tol: float = 1e-6,
 ) -> tuple[float, torch.Tensor, int]:
     """Return (sigma_max estimate, unit right singular vector (fan_in,), iterations) by power iteration on W^T W.
 
@@ -116,7 +116,7 @@ def layer_norms(
     exact_max_dim: int = 256,
     power_state: dict[str, torch.Tensor] | None = None,
     power_iters: int = 500,
-    power_tol: float = 1e-7,
+    power_tol: float = 1e-6,
     input_shape: tuple[int, ...] | None = None,
 ) -> dict[str, dict[str, float]]:
     """Return {parameter name: {measure: value}} for every >= 2-D weight (conv weights reshaped (out, in*k*k)).

@@ -35,7 +35,13 @@ def test_fft_singular_values_match_explicit_operator(cin, cout, k, n, stride, di
     got = conv_singular_values(w, (n, n), stride, dilation, groups).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
     sigma, _, _ = power_spectral_norm(a, tol=1e-15, max_iter=100000)  # power iteration on the explicit operator
-    assert conv_operator_norm(w, (n, n), stride, dilation, groups) == pytest.approx(sigma, rel=1e-6)
+    assert conv_operator_norm(w, (n, n), stride, dilation, groups) == pytest.approx(sigma, rel=1e-6)  # half the blocks
+    assert conv_operator_norm(w, (n, n), stride, dilation, groups) == pytest.approx(want[0], rel=1e-12)
+    half = conv_singular_values(w, (n, n), stride, dilation, groups, half=True).numpy()  # a real kernel: w and -w agree
+    gaps = np.abs(half[:, None] - want[None, :])  # every value of one set is in the other
+    assert gaps.min(axis=0).max() < 1e-9 and gaps.min(axis=1).max() < 1e-9
+    single = conv_operator_norm(w.float(), (n, n), stride, dilation, groups)  # complex64 for float32 weights
+    assert single == pytest.approx(want[0], rel=1e-5)
 
 
 def test_conv1d_matches_explicit_operator():

@@ -213,3 +213,27 @@ def test_wandb_offline_run_gets_rows_and_the_layer_table(tmp_path):
     assert columns == ["step", "layer", "shape", "fro", "spectral", "dist_fro", "dist_spectral"]
     assert [r[1] for r in rows] == ["net.0.weight", "net.2.weight"] and rows[0][2] == "[8, 4]"
     assert rows[0][3] == pytest.approx(fro[-1], rel=1e-6)
+
+
+def test_norms_full_config_in_the_training_pipeline(tmp_path):
+    """configs/callbacks/norms_full.yaml on the MNIST-1D classification experiment: margins from its probe set."""
+    from hydra.utils import instantiate
+    from omegaconf import OmegaConf
+
+    from conftest import CPU_SMOKE, compose_config
+    from ibias.train import build_callbacks, build_network
+
+    smoke = compose_config("experiment=double_descent_mnist1d").smoke
+    cfg = compose_config("experiment=double_descent_mnist1d", "callbacks=norms_full", *CPU_SMOKE, *smoke)
+    callbacks = build_callbacks(cfg)
+    (norms,) = [c for c in callbacks if isinstance(c, WeightNormCallback)]
+    datamodule = instantiate(cfg.data, _convert_="all")
+    module = instantiate(cfg.task, model=build_network(cfg, datamodule), _convert_="all")
+    trainer = Trainer(**OmegaConf.to_container(cfg.trainer, resolve=True), callbacks=callbacks, logger=False,
+                      default_root_dir=tmp_path)
+    trainer.fit(module, datamodule=datamodule)
+    metrics = norms.history[-1]["metrics"]
+    assert [h["step"] for h in norms.history] == [0, 2]  # train start, end of the one epoch (100 samples / batch 50)
+    for key in ("margin", "path_norm", "path_norm_margin", "spectral_complexity", "sum_fro_sq_margin"):
+        assert f"norms/model/{key}" in metrics
+    assert {"norms/model.net.0.weight/alpha", "norms/model.net.0.weight/effective_rank"} <= set(metrics)
