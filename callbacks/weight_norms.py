@@ -53,6 +53,7 @@ class WeightNormCallback(pl.Callback):
         exact_max_dim: int = 256,
         power_iters: int = 500,
         power_tol: float = 1e-6,
+        probe_batch_size: int = 1024,
     ) -> None:
         if every_n_steps is None and every_n_epochs is None:
             every_n_epochs = 1
@@ -76,6 +77,7 @@ class WeightNormCallback(pl.Callback):
         self._key = {"measures": "all" if self.all else chosen, "every_n_steps": every_n_steps, "every_n_epochs": every_n_epochs}
         self.model_measures = tuple(m for m in chosen if m in MODEL_MEASURES)
         self.explicit_probe_set = probe_set
+        self.probe_batch_size = probe_batch_size
         self.input_shape = tuple(input_shape) if input_shape is not None else None
         self.norm_kw = {"method": method, "exact_max_dim": exact_max_dim, "power_iters": power_iters, "power_tol": power_tol}
         self.init: dict[str, torch.Tensor] | None = None
@@ -136,6 +138,9 @@ class WeightNormCallback(pl.Callback):
     # ---- measuring ----------------------------------------------------------------------
     def measure(self, pl_module: torch.nn.Module) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
         """Return (per-layer measures, model measures incl. margin ones) of `pl_module` now."""
+        if self.init is None:
+            raise ValueError("WeightNormCallback.measure: no init snapshot yet (it is taken at train start); "
+                             "set callback.init = ibias.norms.snapshot(model) first")
         device = next(pl_module.parameters()).device
         if self._reference is None or next(iter(self._reference.values())).device != device:
             self._reference = {k: v.to(device) for k, v in self.init.items()}
@@ -158,8 +163,10 @@ class WeightNormCallback(pl.Callback):
             was_training = pl_module.training
             pl_module.eval()
             try:
-                with torch.no_grad():
-                    logits = self._probe.predict(pl_module)  # (N, C)
+                with torch.no_grad():  # in chunks, so a CIFAR-sized probe set fits in memory
+                    inputs = self._probe.inputs
+                    logits = torch.cat([self._probe.predict(pl_module, inputs[i:i + self.probe_batch_size])
+                                        for i in range(0, len(inputs), self.probe_batch_size)])  # (N, C)
             finally:
                 pl_module.train(was_training)
             gamma = margin(logits, self._probe.targets)

@@ -77,7 +77,7 @@ def test_logs_at_cadence_and_values_match_numpy(tmp_path):
 def test_margin_measures_need_a_classification_probe_set(tmp_path):
     model = TinyClassifier()
     probe = ProbeSet(inputs=X, targets=Y, num_classes=3)
-    callback = WeightNormCallback(every_n_epochs=1, probe_set=probe, measures="all")
+    callback = WeightNormCallback(every_n_epochs=1, probe_set=probe, measures="all", probe_batch_size=10)  # 4 chunks
     _trainer(tmp_path, callback, 2).fit(model)
     layers, agg = callback.measure(model)
     with torch.no_grad():
@@ -86,9 +86,10 @@ def test_margin_measures_need_a_classification_probe_set(tmp_path):
     masked = logits.copy()
     masked[np.arange(len(y)), y] = -np.inf
     gamma = float(np.percentile(logits[np.arange(len(y)), y] - masked.max(axis=1), 10))
-    assert agg["margin"] == pytest.approx(gamma, rel=1e-9)
+    # float32 logits of 4 chunks of 10 vs one batch of 32 differ in the last bits (GEMM blocking): ~1e-8 relative
+    assert agg["margin"] == pytest.approx(gamma, rel=1e-6)
     if gamma > 0:
-        assert agg["sum_fro_sq_margin"] == pytest.approx(agg["sum_fro_sq"] / gamma ** 2, rel=1e-9)
+        assert agg["sum_fro_sq_margin"] == pytest.approx(agg["sum_fro_sq"] / agg["margin"] ** 2, rel=1e-12)
     else:
         assert math.isnan(agg["sum_fro_sq_margin"])
     assert {"path_norm", "spectral_complexity", "path_norm_margin"} <= set(agg)
