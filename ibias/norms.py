@@ -129,7 +129,7 @@ def layer_norms(
     with `reference` (the init snapshot W0): dist_fro/dist_spectral/dist_l21 of W - W0;
     alpha, alpha_ks = WeightWatcher power-law exponent of the eigenvalues of W^T W and its KS distance;
     operator = exact operator norm of a conv layer for inputs of `input_shape` (circular padding,
-    Sedghi et al.), = spectral for other layers. Measures default to fro, spectral, nuclear,
+    Sedghi et al.), = spectral for other layers (ConvTranspose too). Measures default to fro, spectral, nuclear,
     stable_rank, effective_rank (+ dist_fro, dist_spectral with a reference).
     """
     if method not in ("auto", "exact", "power"):
