@@ -1,6 +1,6 @@
 """Lightning callbacks that analyse any LightningModule whose forward is prediction."""
 
-from .cadence import Cadence
+from .cadence import Cadence, CadencedCallback
 from .probes.base import Measurement, Probe
 from .probes.filtering import FilterProbe
 from .probes.fourier_heatmap import FourierHeatmapProbe
@@ -14,7 +14,7 @@ from .spectrum import SpectrumCallback
 from .weight_norms import WeightNormCallback
 
 __all__ = [
-    "Cadence", "FilterProbe", "FourierHeatmapProbe", "GridProbe", "ImageFilterProbe", "InputGradientProbe",
+    "Cadence", "CadencedCallback", "FilterProbe", "FourierHeatmapProbe", "GridProbe", "ImageFilterProbe", "InputGradientProbe",
     "LinePathProbe", "Measurement", "Probe", "ProjectionProbe", "SpectrumCallback", "SpectrumProgressBar",
     "WeightNormCallback",
 ]

@@ -15,13 +15,13 @@ import torch
 from ibias.plotting import save_heatmap
 from ibias.probe_set import ProbeSet
 
-from .cadence import Cadence
+from .cadence import CadencedCallback
 from .logging import log_event, run_dir, wandb_runs
 from .probes.base import Measurement, Probe
 from .probes.grid import GridProbe
 
 
-class SpectrumCallback(pl.Callback):
+class SpectrumCallback(CadencedCallback):
     """Measures every probe at the cadence (and once before training); logs `spectrum/...`.
 
     History (step, epoch and heat-map rows of every probe) lives in `state_dict`, so a resumed
@@ -39,9 +39,7 @@ class SpectrumCallback(pl.Callback):
         probe_set: ProbeSet | None = None,
         heatmap_every_n_events: int | None = None,
     ) -> None:
-        if every_n_steps is None and every_n_epochs is None:
-            every_n_epochs = 1
-        self.cadence = Cadence(every_n_steps, every_n_epochs)
+        super().__init__(every_n_steps, every_n_epochs)
         self.probes = list(probes) if probes is not None else [GridProbe()]
         names = [p.name for p in self.probes]
         if len(set(names)) != len(names):
@@ -80,14 +78,6 @@ class SpectrumCallback(pl.Callback):
     # ---- scheduling ---------------------------------------------------------------------
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._measure(trainer, pl_module)  # the initial spectrum, as in Rahaman et al. Fig. 1
-
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if self.cadence.due_after_step(trainer.global_step):
-            self._measure(trainer, pl_module)
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self.cadence.due_after_epoch(trainer.current_epoch):
-            self._measure(trainer, pl_module)
 
     def _measure(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.is_global_zero or trainer.sanity_checking:

@@ -21,13 +21,13 @@ from ibias.norms import CHEAP_LAYER_MEASURES, LAYER_MEASURES, layer_norms, snaps
 from ibias.path_norm import path_norm
 from ibias.probe_set import ProbeSet
 
-from .cadence import Cadence
+from .cadence import CadencedCallback
 from .logging import log_event, wandb_runs
 
 SHAPE_MEASURES = ("operator", "path_norm")  # need one input's shape
 
 
-class WeightNormCallback(pl.Callback):
+class WeightNormCallback(CadencedCallback):
     """Measures weight norms at the cadence and once before training; logs `norms/...` rows.
 
     measures: None (cheap default: fro, spectral, dist_fro, dist_spectral per layer; log_prod_spectral,
@@ -55,9 +55,7 @@ class WeightNormCallback(pl.Callback):
         power_tol: float = 1e-6,
         probe_batch_size: int = 1024,
     ) -> None:
-        if every_n_steps is None and every_n_epochs is None:
-            every_n_epochs = 1
-        self.cadence = Cadence(every_n_steps, every_n_epochs)
+        super().__init__(every_n_steps, every_n_epochs)
         self.all = measures == "all"
         if measures is None:
             chosen = CHEAP_LAYER_MEASURES + CHEAP_MODEL_MEASURES
@@ -125,15 +123,6 @@ class WeightNormCallback(pl.Callback):
         if not self._resolved:
             self._resolve(trainer, pl_module)
         self._measure(trainer, pl_module)
-
-    # ---- scheduling ---------------------------------------------------------------------
-    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if self.cadence.due_after_step(trainer.global_step):
-            self._measure(trainer, pl_module)
-
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self.cadence.due_after_epoch(trainer.current_epoch):
-            self._measure(trainer, pl_module)
 
     # ---- measuring ----------------------------------------------------------------------
     def measure(self, pl_module: torch.nn.Module) -> tuple[dict[str, dict[str, float]], dict[str, float]]:

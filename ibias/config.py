@@ -7,16 +7,7 @@ from dataclasses import dataclass, field
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, DictConfig
 
-
-@dataclass
-class OptimizerSchema:
-    """task.optimizer: name is sgd | adam | adamw (checked when the optimizer is built)."""
-
-    name: str = "adam"
-    lr: float = 3e-4
-    weight_decay: float = 0.0
-    momentum: float = 0.0
-    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+from .optim import OptimizerConfig
 
 
 @dataclass
@@ -43,7 +34,7 @@ class RunSchema:
 def register_schemas() -> None:
     """Store the schemas in Hydra's ConfigStore under the `schema` group."""
     cs = ConfigStore.instance()
-    cs.store(group="schema", name="optimizer", node=OptimizerSchema)
+    cs.store(group="schema", name="optimizer", node=OptimizerConfig)
     cs.store(group="schema", name="logger", node=LoggerSchema)
     cs.store(group="schema", name="run", node=RunSchema)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -11,13 +11,16 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.o
 
 @dataclass
 class OptimizerConfig:
-    """name in OPTIMIZERS; momentum is used by SGD only, betas by Adam/AdamW only."""
+    """task.optimizer: name in OPTIMIZERS; momentum is used by SGD only, betas by Adam/AdamW only.
+
+    Also the structured-config schema of task.optimizer (ibias/config.py), so a typo'd type fails at compose time.
+    """
 
     name: str = "adam"
     lr: float = 3e-4
     weight_decay: float = 0.0
     momentum: float = 0.0
-    betas: tuple[float, float] = (0.9, 0.999)
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
 
 
 def build_optimizer(params, cfg: OptimizerConfig) -> torch.optim.Optimizer:

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from lightning.pytorch.loggers import Logger
 from torch import nn
 
 from callbacks.probes.filtering import FilterProbe
@@ -23,26 +22,7 @@ from datamodules.tensor_loaders import full_batch_loader
 from ibias.filtering import filter_errors
 from ibias.probe_set import ProbeSet
 from ibias.spectral import projection_spectrum
-
-
-class RecordingLogger(Logger):
-    """A real Lightning logger that keeps every log_metrics call in memory."""
-
-    name, version = "recording", "0"
-
-    def __init__(self, save_dir):
-        super().__init__()
-        self.rows, self._save_dir = [], str(save_dir)
-
-    @property
-    def save_dir(self):
-        return self._save_dir
-
-    def log_metrics(self, metrics, step=None):
-        self.rows.append((step, dict(metrics)))
-
-    def log_hyperparams(self, params, *args, **kwargs):
-        pass
+from recording_logger import RecordingLogger
 
 
 class TinyClassifier(pl.LightningModule):

@@ -6,32 +6,12 @@ import lightning.pytorch as pl
 import numpy as np
 import pytest
 import torch
-from lightning.pytorch.loggers import Logger
 from torch import nn
 
 from callbacks import GridProbe, SpectrumCallback
 from datamodules import SinusoidDataModule, full_batch_loader
 from ibias.probe_set import ProbeSet
-
-
-class RecordingLogger(Logger):
-    """A real Lightning logger that keeps every log_metrics call in memory."""
-
-    def __init__(self, save_dir):
-        super().__init__()
-        self.rows, self._save_dir = [], str(save_dir)
-
-    name, version = "recording", "0"
-
-    @property
-    def save_dir(self):
-        return self._save_dir
-
-    def log_metrics(self, metrics, step=None):
-        self.rows.append((step, dict(metrics)))
-
-    def log_hyperparams(self, params, *args, **kwargs):
-        pass
+from recording_logger import RecordingLogger
 
 
 class UserModule(pl.LightningModule):
