@@ -7,6 +7,7 @@ printed with the `wandb sync` command that uploads it.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -41,8 +42,18 @@ def build_network(cfg: DictConfig, datamodule: pl.LightningDataModule):
     return build_model(name, input_shape=tuple(datamodule.input_shape), num_outputs=datamodule.num_outputs, **kwargs)
 
 
-def train(cfg: DictConfig, output_dir: Path | str) -> dict[str, float]:
-    """Fit (and test) the run described by `cfg`, writing under `output_dir`; return the final metrics."""
+@dataclass
+class Run:
+    """Everything one training run is made of, built from a config but not yet fitted."""
+
+    datamodule: pl.LightningDataModule
+    module: pl.LightningModule
+    trainer: pl.Trainer
+    logger: object  # a WandbLogger, or False
+
+
+def build_run(cfg: DictConfig, output_dir: Path | str) -> Run:
+    """Return the datamodule, LightningModule, trainer (with callbacks) and logger that `cfg` describes."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
@@ -52,10 +63,16 @@ def train(cfg: DictConfig, output_dir: Path | str) -> dict[str, float]:
     check_task_matches_data(cfg, datamodule.task)
     network = build_network(cfg, datamodule)
     module = instantiate(cfg.task, model=network, _convert_="all")
-    callbacks = build_callbacks(cfg)
     logger = build_wandb_logger(cfg, output_dir) if cfg.get("logger") else False
-    trainer = pl.Trainer(**OmegaConf.to_container(cfg.trainer, resolve=True), callbacks=callbacks,
+    trainer = pl.Trainer(**OmegaConf.to_container(cfg.trainer, resolve=True), callbacks=build_callbacks(cfg),
                          logger=logger, default_root_dir=str(output_dir))
+    return Run(datamodule, module, trainer, logger)
+
+
+def train(cfg: DictConfig, output_dir: Path | str) -> dict[str, float]:
+    """Fit (and test) the run described by `cfg`, writing under `output_dir`; return the final metrics."""
+    run = build_run(cfg, output_dir)
+    trainer, module, datamodule, logger = run.trainer, run.module, run.datamodule, run.logger
     exit_code, metrics = 1, {}
     try:
         trainer.fit(module, datamodule=datamodule)
