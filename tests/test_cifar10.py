@@ -4,9 +4,9 @@ import lightning.pytorch as pl
 import numpy as np
 import pytest
 import torch
-from cifar_fixture import tiny_cifar10_arrays, write_tiny_cifar10
 from scipy import stats
 
+from cifar_fixture import tiny_cifar10_arrays, write_tiny_cifar10
 from datamodules.cifar10 import CIFAR10DataModule
 from datamodules.cifar10_format import read_cifar10
 from datamodules.gpu_batches import CIFAR10_MEAN, CIFAR10_STD, Normalize, augmented_batches_loader, random_crop, random_flip

@@ -13,9 +13,9 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
-from offline_runs import write_offline_run
 
 from ibias.compare import frequency_keys, heatmap_data, load_runs, sweep_points
+from offline_runs import write_offline_run
 
 ROOT = Path(__file__).resolve().parents[1]
 FREQS = [5, 10, 15]

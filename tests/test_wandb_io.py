@@ -14,9 +14,9 @@ import zlib
 
 import numpy as np
 import pytest
-from offline_runs import write_offline_run
 
 from ibias.wandb_io import find_runs, read_frames, read_run
+from offline_runs import write_offline_run
 
 BLOCK = 32 * 1024
 WANDB_KEYS = {"_step", "_runtime", "_timestamp"}  # what wandb adds to every row
