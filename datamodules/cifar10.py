@@ -18,7 +18,7 @@ from ibias.probe_set import ProbeSet
 
 from .cifar10_format import FOLDER, cifar10_folder, read_cifar10
 from .gpu_batches import CIFAR10_MEAN, CIFAR10_STD, Normalize, augmented_batches_loader
-from .label_noise import check_label_noise, corrupt_labels
+from .label_noise import check_label_noise, corrupt_labels, corrupted_mask
 
 
 class CIFAR10DataModule(pl.LightningDataModule):
@@ -113,9 +113,7 @@ class CIFAR10DataModule(pl.LightningDataModule):
     @property
     def noisy_mask(self) -> torch.Tensor:
         """Return a (n,) bool mask (CPU) of training images whose label was corrupted."""
-        mask = torch.zeros(len(self.y_train_clean), dtype=torch.bool)
-        mask[self.noisy_indices] = True
-        return mask
+        return corrupted_mask(self.noisy_indices, len(self.y_train_clean))
 
     def train_dataloader(self):
         self.setup()

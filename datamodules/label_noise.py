@@ -40,3 +40,10 @@ def corrupt_labels(labels: torch.Tensor, fraction: float, num_classes: int, seed
     noisy = labels.clone()
     noisy[noisy_indices] = (labels[noisy_indices] + shift) % num_classes
     return noisy, noisy_indices
+
+
+def corrupted_mask(noisy_indices: torch.Tensor, num_labels: int) -> torch.Tensor:
+    """Return a (num_labels,) bool mask (CPU), True where corrupt_labels changed the label."""
+    mask = torch.zeros(num_labels, dtype=torch.bool)
+    mask[noisy_indices] = True
+    return mask

@@ -20,7 +20,7 @@ import torch
 
 from ibias.probe_set import ProbeSet
 
-from .label_noise import check_label_noise, corrupt_labels
+from .label_noise import check_label_noise, corrupt_labels, corrupted_mask
 from .tensor_loaders import full_batch_loader, tensor_batches_loader
 
 
@@ -113,9 +113,7 @@ class MNIST1DDataModule(pl.LightningDataModule):
     @property
     def noisy_mask(self) -> torch.Tensor:
         """Return a (n,) bool mask of training examples whose label was corrupted."""
-        mask = torch.zeros(len(self.y_train), dtype=torch.bool)
-        mask[self.noisy_indices] = True
-        return mask
+        return corrupted_mask(self.noisy_indices, len(self.y_train))
 
     def train_dataloader(self):
         if self.batch_size is None or self.batch_size >= len(self.y_train):
