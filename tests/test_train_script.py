@@ -23,7 +23,8 @@ def test_default_run_logs_spectrum_and_norms_that_match_the_final_model(tmp_path
     (run_dir,) = find_runs(out)
     run = read_run(run_dir)
     assert run.exited and not run.torn
-    assert run.group == "spectral_bias" and "spectral_bias" in run.tags
+    assert run.group == "spectral_bias" and "spectral_bias" in run.tags and run.job_type == "train"
+    assert run.metrics.get("*") == "trainer/global_step"  # every curve shares one x-axis in the W&B UI
     assert run.config["model"]["width"] == 32 and run.config["trainer"]["max_steps"] == 20  # the resolved config
 
     steps, amps = run.series("spectrum/grid/amp_k05", x="trainer/global_step")
