@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import lightning.pytorch as pl
 import torch
 
+from ibias.eval_mode import eval_mode
 from ibias.plotting import save_heatmap
 from ibias.probe_set import ProbeSet
 
@@ -86,12 +87,8 @@ class SpectrumCallback(CadencedCallback):
         first = self.history[self.probes[0].name]["steps"]
         if first and first[-1] == step:  # gradient accumulation, or a resume at this step
             return
-        was_training = pl_module.training
-        pl_module.eval()
-        try:
+        with eval_mode(pl_module):
             results = {probe.name: probe.measure(pl_module) for probe in self.probes}
-        finally:
-            pl_module.train(was_training)
         metrics: dict[str, float] = {}
         for name, result in results.items():
             metrics.update({f"spectrum/{name}/{key}": value for key, value in result.scalars.items()})

@@ -17,12 +17,14 @@ import torch
 from lightning.pytorch.utilities import rank_zero_warn
 
 from ibias.complexity import CHEAP_MODEL_MEASURES, MODEL_MEASURES, NEEDS, aggregate, margin, margin_normalized
+from ibias.eval_mode import eval_mode
 from ibias.norms import CHEAP_LAYER_MEASURES, LAYER_MEASURES, layer_norms, snapshot, weight_matrices
 from ibias.path_norm import path_norm
 from ibias.probe_set import ProbeSet
 
 from .cadence import CadencedCallback
 from .logging import log_event, wandb_runs
+from .probes.outputs import predict_in_batches
 
 SHAPE_MEASURES = ("operator", "path_norm")  # need one input's shape
 
@@ -149,15 +151,8 @@ class WeightNormCallback(CadencedCallback):
                 rank_zero_warn(f"WeightNormCallback: skipping path_norm: {err}")
                 self.model_measures = tuple(m for m in self.model_measures if m != "path_norm")
         if self._probe is not None:
-            was_training = pl_module.training
-            pl_module.eval()
-            try:
-                with torch.no_grad():  # in chunks, so a CIFAR-sized probe set fits in memory
-                    inputs = self._probe.inputs
-                    logits = torch.cat([self._probe.predict(pl_module, inputs[i:i + self.probe_batch_size])
-                                        for i in range(0, len(inputs), self.probe_batch_size)])  # (N, C)
-            finally:
-                pl_module.train(was_training)
+            with eval_mode(pl_module), torch.no_grad():  # in chunks, so a CIFAR-sized probe set fits in memory
+                logits = predict_in_batches(self._probe, pl_module, self._probe.inputs, self.probe_batch_size)  # (N, C)
             gamma = margin(logits, self._probe.targets)
             model["margin"] = gamma
             model.update(margin_normalized(model, gamma))

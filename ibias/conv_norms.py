@@ -18,6 +18,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from .eval_mode import eval_mode
+
 
 def _tuple(value: int | Sequence[int], d: int) -> tuple[int, ...]:
     return (value,) * d if isinstance(value, int) else tuple(value)
@@ -92,13 +94,10 @@ def conv_input_sizes(model: nn.Module, input_shape: Sequence[int]) -> dict[str, 
     hooks = [m.register_forward_hook(record(name)) for name, m in model.named_modules()
              if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d))]
     param = next(model.parameters())
-    was_training = model.training
-    model.eval()
     try:
-        with torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             model(torch.zeros(1, *input_shape, device=param.device, dtype=param.dtype))
     finally:
-        model.train(was_training)
         for h in hooks:
             h.remove()
     return sizes

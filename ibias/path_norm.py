@@ -25,6 +25,8 @@ from torch import nn
 from torch.func import functional_call
 from torch.overrides import TorchFunctionMode
 
+from .eval_mode import eval_mode
+
 DENIED = ("max_pool", "adaptive_max_pool", "fractional_max_pool", "lp_pool", "leaky_relu", "prelu", "rrelu", "relu6",
           "hardtanh", "elu", "selu", "celu", "gelu", "silu", "mish", "softplus", "sigmoid", "tanh", "softmax",
           "log_softmax", "layer_norm", "group_norm", "instance_norm", "local_response_norm", "abs")
@@ -104,13 +106,8 @@ def _run(model: nn.Module, x: torch.Tensor, square: bool, biases: bool) -> torch
             params[name] = torch.zeros_like(value)
         else:
             params[name] = value * value if square else value
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad(), _PathMode(square, biases):
-            return functional_call(model, params, (x,))
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.no_grad(), _PathMode(square, biases):
+        return functional_call(model, params, (x,))
 
 
 def path_norm(model: nn.Module, input_shape: Sequence[int], check: bool = True) -> float:
