@@ -7,12 +7,12 @@ Reads the offline run with ibias.wandb_io (no network); RUN may be any folder ho
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ibias.compare import FREQ_KEY  # noqa: E402
 from ibias.convergence import first_step_reaching, is_monotone  # noqa: E402
 from ibias.wandb_io import find_runs, read_run  # noqa: E402
 
@@ -31,8 +31,9 @@ def main() -> int:
     except (OSError, ValueError) as err:
         print(f"learning_order: {err}", file=sys.stderr)
         return 2
-    pattern = re.compile(rf"spectrum/{re.escape(args.probe)}/amp_k(\d+)$")
-    keys = sorted((k for k in run.keys() if pattern.match(k)), key=lambda k: int(pattern.match(k).group(1)))
+    amps = {int(m["k"]): key for key in run.keys()
+            if (m := FREQ_KEY.match(key)) and m["probe"] == args.probe and m["qty"] == "amp"}
+    keys = [amps[k] for k in sorted(amps)]
     if not keys:
         print(f"learning_order: {args.run} has no spectrum/{args.probe}/amp_k* keys", file=sys.stderr)
         return 2
@@ -42,7 +43,7 @@ def main() -> int:
         steps, values = run.series(key, x="trainer/global_step")
         step = first_step_reaching(steps, values, args.level)
         order.append(step)
-        print(f"{pattern.match(key).group(1):>4} {str(step) if step is not None else 'never':>10}   {values[-1]:.3f}")
+        print(f"{FREQ_KEY.match(key)['k']:>4} {str(step) if step is not None else 'never':>10}   {values[-1]:.3f}")
     print(f"monotone in k: {is_monotone(order)} (steps: {order})")
     return 0
 

@@ -6,11 +6,14 @@ checkpoint (numpy FFT of the network's predictions, torch.linalg norms of its we
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
 
-from conftest import TINY_DEFAULT_RUN, run_train
+from conftest import ROOT, TINY_DEFAULT_RUN, run_train
 from ibias.wandb_io import find_runs, read_run
 
 
@@ -52,6 +55,11 @@ def test_default_run_logs_spectrum_and_norms_that_match_the_final_model(tmp_path
             assert final[key] == pytest.approx(torch.linalg.matrix_norm(weight.double()).item(), rel=1e-5), key
             assert final[f"norms/model.{name}/spectral"] == pytest.approx(
                 torch.linalg.matrix_norm(weight.double(), ord=2).item(), rel=1e-4)
+    # learning_order.py reads the same run from disk: every amplitude is >= 0, so level 0 is reached at step 0.
+    order = subprocess.run([sys.executable, str(ROOT / "scripts" / "learning_order.py"), str(run_dir), "--level", "0"],
+                           capture_output=True, text=True, timeout=120)
+    assert order.returncode == 0, order.stderr
+    assert "monotone in k: True (steps: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0])" in order.stdout
     heatmaps = [p for p in run.media if "heatmap" in p.name]
     assert heatmaps and all(p.exists() for p in heatmaps)
     assert (out / "spectrum_grid.png").exists()
