@@ -44,13 +44,10 @@ def finish_wandb(logger, exit_code: int = 0) -> str | None:
     """Finish the run behind `logger` (Lightning never does) and return a line saying where it is."""
     if logger is None or getattr(logger, "_experiment", None) is None:
         return None
-    import wandb
-
     run = logger.experiment
     run_path = Path(run.dir).parent  # .../wandb/offline-run-<time>-<id>
     offline = run.settings.mode in ("offline", "dryrun") or run.offline
-    run.finish(exit_code=exit_code)
-    wandb.finish()
+    run.finish(exit_code=exit_code)  # also clears wandb.run, so a multirun's next job starts its own run
     if offline:
         return f"W&B run saved offline in {run_path}\n  upload it with: wandb sync {run_path}"
     return f"W&B run: {run.url}" if getattr(run, "url", None) else f"W&B run in {run_path}"
