@@ -4,7 +4,6 @@ from .cifar10 import CIFAR10DataModule
 from .gpu_batches import augmented_batches_loader
 from .label_noise import corrupt_labels
 from .mnist1d import MNIST1DDataModule
-from .sinusoids import SinusoidDataModule
 from .synthetic import (
     CircleDataModule,
     HighFrequencyNoise,
@@ -15,6 +14,7 @@ from .synthetic import (
     SphereHarmonicDataModule,
     TeacherDataModule,
 )
+from .synthetic.sinusoids import SinusoidDataModule
 from .tensor_loaders import full_batch_loader, tensor_batches_loader
 
 __all__ = ["SinusoidDataModule", "full_batch_loader", "tensor_batches_loader"]

@@ -17,8 +17,8 @@ import torch
 
 from ibias.probe_set import ProbeSet
 
-from ..sinusoids import sinusoid_amplitudes
 from .base import TensorRegressionDataModule, check_positive_int
+from .sinusoids import sinusoid_amplitudes
 
 
 def sum_of_sinusoids(t: torch.Tensor, freqs: Sequence[int], amplitudes, phases) -> torch.Tensor:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import lightning.pytorch as pl
 import numpy as np
 import torch
 
 from ibias.probe_set import ProbeSet
 
-from .tensor_loaders import full_batch_loader
+from .base import TensorRegressionDataModule
 
 
 def sinusoid_amplitudes(kind: str | Sequence[float], num_freqs: int) -> np.ndarray:
@@ -33,10 +32,8 @@ def sinusoid_amplitudes(kind: str | Sequence[float], num_freqs: int) -> np.ndarr
     return values
 
 
-class SinusoidDataModule(pl.LightningDataModule):
+class SinusoidDataModule(TensorRegressionDataModule):
     """Full-batch regression onto a sum of sinusoids; input (N, 1) in [0, 1), target (N, 1)."""
-
-    task = "regression"
 
     def __init__(
         self,
@@ -46,7 +43,7 @@ class SinusoidDataModule(pl.LightningDataModule):
         seed: int = 0,
         steps_per_epoch: int = 100,
     ) -> None:
-        super().__init__()
+        super().__init__(batch_size=None, seed=seed, steps_per_epoch=steps_per_epoch)
         freqs = [int(k) for k in freqs]
         bad = [k for k in freqs if k < 1 or 2 * k >= num_points]
         if not freqs or bad:
@@ -54,11 +51,13 @@ class SinusoidDataModule(pl.LightningDataModule):
                 f"freqs {bad or freqs} are not in [1, num_points/2) = [1, {num_points / 2:g}) (Nyquist for "
                 f"num_points={num_points}); raise data.num_points or lower data.freqs"
             )
-        self.num_points, self.freqs, self.seed, self.steps_per_epoch = num_points, freqs, seed, steps_per_epoch
+        self.num_points, self.freqs = num_points, freqs
         self.amplitudes = sinusoid_amplitudes(amplitudes, len(freqs))
         self.phases = np.random.default_rng(seed).uniform(0.0, 1.0, len(freqs))
-        self.input_shape, self.num_outputs = (1,), 1
+        self.input_shape = (1,)
         self.grid = torch.arange(num_points, dtype=torch.float64) / num_points
+        self.train = self._xy(self.grid)
+        self.val = self.test = self._xy(self.grid + 0.5 / num_points)  # the grid's midpoints
 
     def target(self, t: torch.Tensor) -> torch.Tensor:
         """Return f(t) for t of any shape (float64)."""
@@ -70,17 +69,8 @@ class SinusoidDataModule(pl.LightningDataModule):
     def _xy(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return t.float().unsqueeze(1), self.target(t).float().unsqueeze(1)  # (N, 1), (N, 1)
 
-    def train_dataloader(self):
-        return full_batch_loader(*self._xy(self.grid), repeats=self.steps_per_epoch)
-
-    def val_dataloader(self):
-        return full_batch_loader(*self._xy(self.grid + 0.5 / self.num_points))
-
-    def test_dataloader(self):
-        return self.val_dataloader()
-
     def probe_set(self) -> ProbeSet:
         """Return the training grid with its targets, frequencies and true amplitudes."""
-        x, y = self._xy(self.grid)
+        x, y = self.train
         return ProbeSet(inputs=x, targets=y, grid_freqs=torch.tensor(self.freqs),
                         target_amplitudes=torch.tensor(self.amplitudes, dtype=torch.float32))
