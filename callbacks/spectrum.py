@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import lightning.pytorch as pl
 import torch
 
-from ibias.eval_mode import eval_mode
-from ibias.plotting import save_heatmap
+from ibias.analysis.plotting import save_heatmap
+from ibias.measures.eval_mode import eval_mode
 from ibias.probe_set import ProbeSet
 
 from .cadence import CadencedCallback

@@ -16,10 +16,10 @@ import lightning.pytorch as pl
 import torch
 from lightning.pytorch.utilities import rank_zero_warn
 
-from ibias.complexity import CHEAP_MODEL_MEASURES, MODEL_MEASURES, NEEDS, aggregate, margin, margin_normalized
-from ibias.eval_mode import eval_mode
-from ibias.norms import CHEAP_LAYER_MEASURES, LAYER_MEASURES, layer_norms, snapshot, weight_matrices
-from ibias.path_norm import path_norm
+from ibias.measures.complexity import CHEAP_MODEL_MEASURES, MODEL_MEASURES, NEEDS, aggregate, margin, margin_normalized
+from ibias.measures.eval_mode import eval_mode
+from ibias.measures.norms import CHEAP_LAYER_MEASURES, LAYER_MEASURES, layer_norms, snapshot, weight_matrices
+from ibias.measures.path_norm import path_norm
 from ibias.probe_set import ProbeSet
 
 from .cadence import CadencedCallback
@@ -131,7 +131,7 @@ class WeightNormCallback(CadencedCallback):
         """Return (per-layer measures, model measures incl. margin ones) of `pl_module` now."""
         if self.init is None:
             raise ValueError("WeightNormCallback.measure: no init snapshot yet (it is taken at train start); "
-                             "set callback.init = ibias.norms.snapshot(model) first")
+                             "set callback.init = ibias.measures.norms.snapshot(model) first")
         device = next(pl_module.parameters()).device
         if self._reference is None or next(iter(self._reference.values())).device != device:
             self._reference = {k: v.to(device) for k, v in self.init.items()}

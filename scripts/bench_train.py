@@ -20,7 +20,7 @@ import torch  # noqa: E402
 from callbacks import SpectrumCallback  # noqa: E402
 from datamodules import SinusoidDataModule  # noqa: E402
 from ibias.models import mlp  # noqa: E402
-from ibias.tasks import RegressionModule  # noqa: E402
+from ibias.run.tasks import RegressionModule  # noqa: E402
 
 
 def plain_loop(steps: int) -> float:

@@ -35,10 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 from callbacks.probes.filtering import FilterProbe, delta_label  # noqa: E402
 from callbacks.spectrum import SpectrumCallback  # noqa: E402
 from datamodules.mnist1d import MNIST1DDataModule  # noqa: E402
-from ibias.convergence import first_step_reaching  # noqa: E402
+from ibias.analysis.convergence import first_step_reaching  # noqa: E402
 from ibias.models import build_model  # noqa: E402
 from ibias.probe_set import ProbeSet  # noqa: E402
-from ibias.tasks import ClassificationModule  # noqa: E402
+from ibias.run.tasks import ClassificationModule  # noqa: E402
 
 DELTAS = [2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0]
 # Per model: constructor knobs, Adam learning rate, epochs (each reaches 100% training accuracy).

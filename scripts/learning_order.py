@@ -1,7 +1,7 @@
 """Print the step at which each frequency's normalized amplitude first reaches a level, from a W&B run.
 
 To run: python scripts/learning_order.py outputs/spectral_bias/... [--level 0.5] [--probe grid]
-Reads the offline run with ibias.wandb_io (no network); RUN may be any folder holding one run.
+Reads the offline run with ibias.analysis.wandb_io (no network); RUN may be any folder holding one run.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ibias.compare import FREQ_KEY  # noqa: E402
-from ibias.convergence import first_step_reaching, is_monotone  # noqa: E402
-from ibias.wandb_io import find_runs, read_run  # noqa: E402
+from ibias.analysis.compare import FREQ_KEY  # noqa: E402
+from ibias.analysis.convergence import first_step_reaching, is_monotone  # noqa: E402
+from ibias.analysis.wandb_io import find_runs, read_run  # noqa: E402
 
 
 def main() -> int:

@@ -12,8 +12,8 @@ from omegaconf import DictConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from ibias.config import register_schemas  # noqa: E402
-from ibias.train import train  # noqa: E402
+from ibias.run.config import register_schemas  # noqa: E402
+from ibias.run.train import train  # noqa: E402
 
 register_schemas()
 

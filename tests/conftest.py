@@ -22,7 +22,7 @@ def compose_config(*overrides: str):
     """Return configs/train.yaml composed with `overrides`, as scripts/train.py would see it."""
     from hydra import compose, initialize_config_dir
 
-    from ibias.config import register_schemas
+    from ibias.run.config import register_schemas
 
     register_schemas()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from ibias.wandb_io import find_runs, read_run
+from ibias.analysis.wandb_io import find_runs, read_run
 
 # The child logs `spec` with the real wandb client, the way Lightning's WandbLogger does:
 # define_metric on trainer/global_step, one wandb.log call per row.

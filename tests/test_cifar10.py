@@ -11,7 +11,7 @@ from datamodules.cifar10 import CIFAR10DataModule
 from datamodules.cifar10_format import read_cifar10
 from datamodules.gpu_batches import CIFAR10_MEAN, CIFAR10_STD, Normalize, augmented_batches_loader, random_crop, random_flip
 from ibias.models import build_model
-from ibias.tasks import ClassificationModule
+from ibias.run.tasks import ClassificationModule
 
 
 @pytest.fixture(scope="module")

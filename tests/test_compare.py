@@ -14,7 +14,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from ibias.compare import frequency_keys, heatmap_data, load_runs, sweep_points
+from ibias.analysis.compare import frequency_keys, heatmap_data, load_runs, sweep_points
 from offline_runs import write_offline_run
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ibias.conv_norms import conv_input_sizes, conv_operator_norm, conv_singular_values
-from ibias.norms import layer_norms, power_spectral_norm
+from ibias.measures.conv_norms import conv_input_sizes, conv_operator_norm, conv_singular_values
+from ibias.measures.norms import layer_norms, power_spectral_norm
 
 
 def _explicit_operator(w: torch.Tensor, n: int, stride: int, dilation: int, groups: int) -> torch.Tensor:

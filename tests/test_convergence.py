@@ -1,6 +1,6 @@
 """First-crossing steps and monotone order, on hand-made curves."""
 
-from ibias.convergence import first_step_reaching, is_monotone
+from ibias.analysis.convergence import first_step_reaching, is_monotone
 
 
 def test_first_step_reaching_finds_the_first_crossing_either_way():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import TINY_DEFAULT_RUN, run_train
-from ibias.wandb_io import find_runs, read_run
+from ibias.analysis.wandb_io import find_runs, read_run
 
 
 def final_row(run_dir):

@@ -3,7 +3,7 @@
 import pytest
 from torch import nn
 
-from ibias.eval_mode import eval_mode
+from ibias.measures.eval_mode import eval_mode
 
 
 @pytest.mark.parametrize("training", [True, False])

@@ -23,7 +23,7 @@ def shrunk_config(name: str, tmp_path):
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_experiment_runs_a_few_cpu_steps(name, tmp_path):
-    from ibias.train import train
+    from ibias.run.train import train
 
     metrics = train(shrunk_config(name, tmp_path), tmp_path / "run")
     assert "train/loss" in metrics or "train/loss_step" in metrics, sorted(metrics)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from ibias.filtering import GaussianFilters, filter_errors, squared_distances
+from ibias.measures.filtering import GaussianFilters, filter_errors, squared_distances
 
 
 def direct_errors(x, pred, target, delta):

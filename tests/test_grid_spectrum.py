@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from ibias.spectral import grid_coefficients, grid_spectrum
+from ibias.measures.spectral import grid_coefficients, grid_spectrum
 
 
 def sinusoids(n, freqs, amps, phases):

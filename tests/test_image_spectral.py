@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from ibias.image_spectral import (
+from ibias.measures.image_spectral import (
     fourier_basis,
     fourier_perturb,
     frequency_radius,

@@ -9,7 +9,7 @@ import sys
 import time
 
 from conftest import ROOT
-from ibias.wandb_io import find_runs, read_run
+from ibias.analysis.wandb_io import find_runs, read_run
 
 
 def spectrum_rows(out) -> int:

@@ -9,7 +9,7 @@ import torch
 
 from datamodules.mnist1d import MNIST1DDataModule, generate_mnist1d
 from ibias.models import build_model
-from ibias.tasks import ClassificationModule
+from ibias.run.tasks import ClassificationModule
 
 
 @pytest.fixture(scope="module")

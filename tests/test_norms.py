@@ -9,9 +9,9 @@ import pytest
 import torch
 from torch import nn
 
-from ibias.complexity import aggregate, margin, margin_normalized, spectral_complexity
-from ibias.norms import layer_norms, power_spectral_norm, singular_values, snapshot, weight_matrices
-from ibias.powerlaw import powerlaw_alpha
+from ibias.measures.complexity import aggregate, margin, margin_normalized, spectral_complexity
+from ibias.measures.norms import layer_norms, power_spectral_norm, singular_values, snapshot, weight_matrices
+from ibias.measures.powerlaw import powerlaw_alpha
 
 
 def _numpy_measures(w: np.ndarray) -> dict[str, float]:

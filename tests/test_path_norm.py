@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ibias.path_norm import path_norm
+from ibias.measures.path_norm import path_norm
 
 
 def test_two_layer_relu_net_closed_form():

@@ -19,9 +19,9 @@ from callbacks.probes.line_path import LinePathProbe
 from callbacks.probes.projection import ProjectionProbe
 from callbacks.spectrum import SpectrumCallback
 from datamodules.tensor_loaders import full_batch_loader
-from ibias.filtering import filter_errors
+from ibias.measures.filtering import filter_errors
+from ibias.measures.spectral import projection_spectrum
 from ibias.probe_set import ProbeSet
-from ibias.spectral import projection_spectrum
 from recording_logger import RecordingLogger
 
 

@@ -20,7 +20,7 @@ def spearman(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def test_low_frequencies_are_learned_first(tmp_path):
-    from ibias.train import build_run
+    from ibias.run.train import build_run
 
     cfg = compose_config("~logger", "trainer.max_steps=3000", "trainer.limit_val_batches=0", "callbacks=none",
                          "trainer.enable_progress_bar=false", "trainer.enable_checkpointing=false", "trainer.accelerator=cpu")
@@ -29,7 +29,7 @@ def test_low_frequencies_are_learned_first(tmp_path):
     probe = run.datamodule.probe_set()
     with torch.no_grad():
         pred = run.module(probe.inputs)[:, 0].double()
-    # Independent of ibias.spectral: the plain DFT sum at each k, 2|Σ_j f(t_j) e^{-2πikt_j}|/N.
+    # Independent of ibias.measures.spectral: the plain DFT sum at each k, 2|Σ_j f(t_j) e^{-2πikt_j}|/N.
     t = probe.inputs[:, 0].double()
     freqs = probe.grid_freqs.double()
     dft = (pred[None, :] * torch.exp(-2j * torch.pi * freqs[:, None] * t[None, :])).sum(1)

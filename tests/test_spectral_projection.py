@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from ibias.spectral import line_path_points, path_power, principal_direction, projection_spectrum
+from ibias.measures.spectral import line_path_points, path_power, principal_direction, projection_spectrum
 
 
 def plane_wave_data(n=400, d=6, k0=7, amplitude=1.5, phase=0.4, noise=0.0, seed=0):

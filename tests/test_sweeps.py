@@ -20,9 +20,9 @@ from omegaconf import OmegaConf
 from wandb.sdk.launch.sweeps.utils import create_sweep_command_args
 
 from conftest import CONFIG_DIR, compose_config
-from ibias.compare import compare, sweep_points
-from ibias.config import register_schemas
-from ibias.wandb_io import find_runs, read_run
+from ibias.analysis.compare import compare, sweep_points
+from ibias.analysis.wandb_io import find_runs, read_run
+from ibias.run.config import register_schemas
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = sorted((ROOT / "configs" / "sweep").glob("*.yaml"))

@@ -1,4 +1,4 @@
-"""Every synthetic data config composes with its model config and runs a few CPU steps through ibias.train."""
+"""Every synthetic data config composes with its model config and runs a few CPU steps through ibias.run.train."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ CASES = {
 
 @pytest.mark.parametrize("data", sorted(CASES))
 def test_data_config_trains_a_few_steps(data, tmp_path):
-    from ibias.train import train
+    from ibias.run.train import train
 
     cfg = compose_config(f"data={data}", *SMOKE, *CASES[data])
     metrics = train(cfg, tmp_path / "run")
@@ -38,7 +38,7 @@ def test_data_config_trains_a_few_steps(data, tmp_path):
 def test_factorization_config_takes_its_size_from_the_data_config():
     from hydra.utils import instantiate
 
-    from ibias.train import build_network
+    from ibias.run.train import build_network
 
     cfg = compose_config("data=matrix_completion", "model=matrix_factorization", "data.size=12", "data.num_observed=20")
     network = build_network(cfg, instantiate(cfg.data, _convert_="all"))

@@ -10,7 +10,7 @@ import torch
 
 from datamodules import CircleDataModule, ManifoldCurveDataModule, SphereHarmonicDataModule
 from datamodules.synthetic.sphere import real_spherical_harmonic
-from ibias.spectral import grid_spectrum
+from ibias.measures.spectral import grid_spectrum
 
 
 def test_manifold_inputs_lie_on_the_flower_curve_in_phi_order():

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from datamodules import MatrixCompletionDataModule, MatrixSensingDataModule
-from ibias.matrix import low_rank_matrix, sample_entries
+from ibias.measures.matrix import low_rank_matrix, sample_entries
 from ibias.models import build_model
 
 

@@ -51,7 +51,7 @@ def test_noise_follows_each_minibatch_and_every_output_column():
 
 def test_noisy_datamodule_trains_under_lightning():
     from ibias.models import build_model
-    from ibias.tasks import RegressionModule
+    from ibias.run.tasks import RegressionModule
 
     dm = HighFrequencyNoise(ManifoldCurveDataModule(num_points=64, freqs=[3], steps_per_epoch=2), frequency=10.0, amplitude=0.5)
     module = RegressionModule(build_model("mlp", input_shape=dm.input_shape, num_outputs=1, width=8, depth=2))

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from conftest import ROOT, TINY_DEFAULT_RUN, run_train
-from ibias.wandb_io import find_runs, read_run
+from ibias.analysis.wandb_io import find_runs, read_run
 
 
 def test_default_run_logs_spectrum_and_norms_that_match_the_final_model(tmp_path):

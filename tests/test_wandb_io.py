@@ -1,4 +1,4 @@
-"""ibias.wandb_io: an offline run written by the real wandb client reads back as it was logged.
+"""ibias.analysis.wandb_io: an offline run written by the real wandb client reads back as it was logged.
 
 Independent checks: the logged rows/config are the test's own; the file framing is checked by
 re-framing the decoded payloads with a separate writer below (byte-identical to wandb's file);
@@ -15,7 +15,7 @@ import zlib
 import numpy as np
 import pytest
 
-from ibias.wandb_io import find_runs, read_frames, read_run
+from ibias.analysis.wandb_io import find_runs, read_frames, read_run
 from offline_runs import write_offline_run
 
 BLOCK = 32 * 1024

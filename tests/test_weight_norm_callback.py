@@ -192,7 +192,7 @@ def test_wandb_offline_run_gets_rows_and_the_layer_table(tmp_path):
     import time
     from pathlib import Path
 
-    from ibias.wandb_io import find_runs, read_run
+    from ibias.analysis.wandb_io import find_runs, read_run
 
     root = Path(__file__).resolve().parents[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
@@ -222,7 +222,7 @@ def test_norms_full_config_in_the_training_pipeline(tmp_path):
     from omegaconf import OmegaConf
 
     from conftest import CPU_SMOKE, compose_config
-    from ibias.train import build_callbacks, build_network
+    from ibias.run.train import build_callbacks, build_network
 
     smoke = compose_config("experiment=double_descent_mnist1d").smoke
     cfg = compose_config("experiment=double_descent_mnist1d", "callbacks=norms_full", *CPU_SMOKE, *smoke)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ibias.filtering import GaussianFilters
+from ibias.measures.filtering import GaussianFilters
 from ibias.probe_set import ProbeSet
 
 from .base import Measurement, Probe

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ibias.measures.spectral import grid_coefficients
 from ibias.probe_set import ProbeSet
-from ibias.spectral import grid_coefficients
 
 from .base import Measurement, Probe
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ibias.image_spectral import high_pass, low_pass
+from ibias.measures.image_spectral import high_pass, low_pass
 from ibias.probe_set import ProbeSet
 
 from .base import Measurement, Probe

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ibias.image_spectral import radial_power
+from ibias.measures.image_spectral import radial_power
 from ibias.probe_set import ProbeSet
 
 from .base import Measurement, Probe

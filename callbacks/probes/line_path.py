@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ibias.measures.spectral import line_path_points, path_power
 from ibias.probe_set import ProbeSet
-from ibias.spectral import line_path_points, path_power
 
 from .base import Measurement, Probe
 from .outputs import subset_indices

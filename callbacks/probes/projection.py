@@ -8,8 +8,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ibias.measures.spectral import principal_direction, projection_spectrum
 from ibias.probe_set import ProbeSet
-from ibias.spectral import principal_direction, projection_spectrum
 
 from .base import Measurement, Probe
 from .outputs import output_values, predict_in_batches, subset_indices, target_values

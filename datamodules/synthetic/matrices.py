@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from ibias.matrix import entries, gaussian_measurements, inner_products, low_rank_matrix, sample_entries
+from ibias.measures.matrix import entries, gaussian_measurements, inner_products, low_rank_matrix, sample_entries
 from ibias.probe_set import ProbeSet
 
 from .base import TensorRegressionDataModule, check_positive_int, generator

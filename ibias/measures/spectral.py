@@ -8,18 +8,6 @@ from __future__ import annotations
 
 import torch
 
-# Xu et al.'s filtering method and the image spectra live in their own files; re-exported here.
-from .filtering import GaussianFilters, filter_errors
-from .image_spectral import (
-    fourier_basis,
-    fourier_perturb,
-    frequency_radius,
-    heatmap_frequencies,
-    high_pass,
-    low_pass,
-    radial_power,
-)
-
 
 def grid_coefficients(values: torch.Tensor, freqs) -> torch.Tensor:
     """Complex one-sided coefficients 2·DFT(values)/N at integer `freqs` (DC not doubled).
@@ -108,9 +96,3 @@ def path_power(values: torch.Tensor) -> torch.Tensor:
     spectrum = torch.fft.rfft(values, dim=1) / values.shape[1]  # (n, S//2+1, C)
     return spectrum.abs().pow(2).mean(dim=(0, 2))
 
-
-__all__ = [
-    "GaussianFilters", "filter_errors", "fourier_basis", "fourier_perturb", "frequency_radius", "grid_coefficients",
-    "grid_spectrum", "heatmap_frequencies", "high_pass", "line_path_points", "low_pass", "path_power",
-    "principal_direction", "projection_spectrum", "radial_power",
-]

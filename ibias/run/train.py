@@ -15,8 +15,8 @@ from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ProgressBar
 from omegaconf import DictConfig, OmegaConf
 
+from ..models import build_model
 from .config import check_task_matches_data
-from .models import build_model
 from .wandb_run import build_wandb_logger, finish_wandb
 
 log = logging.getLogger(__name__)
