@@ -1,10 +1,20 @@
-"""When an analysis callback runs: every N optimizer steps, or every N epochs."""
+"""When an analysis callback runs, and the plumbing every analysis callback shares.
+
+A CadencedCallback measures every N optimizer steps or every N epochs, and once before the first
+step; it logs each event as one row, on rank zero only, never twice at one step (gradient
+accumulation, a resume at that step); it publishes its pictures and tables at the end of fit and
+on a crash or Ctrl-C, so an interrupted run keeps what it measured.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import lightning.pytorch as pl
+
+from ibias.probe_set import ProbeSet
+
+from .logging import log_event
 
 
 @dataclass(frozen=True)
@@ -36,20 +46,57 @@ class Cadence:
 
 
 class CadencedCallback(pl.Callback):
-    """A callback that calls `self._measure(trainer, pl_module)` whenever its Cadence is due.
+    """Runs `measure_event` at its Cadence and at train start, logs its metrics, publishes at the end.
 
     Neither every_n_steps nor every_n_epochs given means every epoch. Subclasses implement
-    `_measure`; they decide themselves what happens at train start (both analysis callbacks
-    also measure there, before the first step).
+    `measure_event` (one event's metrics; keep your own history), `logged_steps` (the steps of the
+    events so far, resumed ones included) and, if they draw or tabulate, `publish`;
+    `publish_every_n_events` also publishes during training.
     """
 
-    def __init__(self, every_n_steps: int | None = None, every_n_epochs: int | None = None) -> None:
+    def __init__(self, every_n_steps: int | None = None, every_n_epochs: int | None = None,
+                 probe_set: ProbeSet | None = None, publish_every_n_events: int | None = None) -> None:
         if every_n_steps is None and every_n_epochs is None:
             every_n_epochs = 1
         self.cadence = Cadence(every_n_steps, every_n_epochs)
+        self.explicit_probe_set = probe_set
+        self.publish_every_n_events = publish_every_n_events
+
+    # ---- what subclasses provide ----------------------------------------------------------
+    def measure_event(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[str, float]:
+        """Measure now, remember it, and return the metrics to log (full logged keys)."""
+        raise NotImplementedError
+
+    def logged_steps(self) -> list[int]:
+        """Return the global steps of the events measured so far (resumed history included)."""
+        raise NotImplementedError
+
+    def publish(self, trainer: pl.Trainer, final: bool) -> None:
+        """Save and log pictures and tables of the history (rank zero); `final` at fit end or on a crash."""
+
+    # ---- shared plumbing -------------------------------------------------------------------
+    def find_probe_set(self, trainer: pl.Trainer) -> ProbeSet | None:
+        """Return the probe_set= given at construction, else the datamodule's probe_set(), else None."""
+        if self.explicit_probe_set is not None:
+            return self.explicit_probe_set
+        datamodule = getattr(trainer, "datamodule", None)
+        if datamodule is not None and hasattr(datamodule, "probe_set"):
+            return datamodule.probe_set()
+        return None
 
     def _measure(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        raise NotImplementedError
+        if not trainer.is_global_zero or trainer.sanity_checking:
+            return
+        steps = self.logged_steps()
+        if steps and steps[-1] == trainer.global_step:  # gradient accumulation, or a resume at this step
+            return
+        log_event(trainer, self.measure_event(trainer, pl_module))
+        events = len(self.logged_steps())
+        if self.publish_every_n_events and events % self.publish_every_n_events == 0:
+            self.publish(trainer, final=False)
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._measure(trainer, pl_module)  # the state before the first step
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if self.cadence.due_after_step(trainer.global_step):
@@ -58,3 +105,11 @@ class CadencedCallback(pl.Callback):
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.cadence.due_after_epoch(trainer.current_epoch):
             self._measure(trainer, pl_module)
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.is_global_zero:
+            self.publish(trainer, final=True)
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        if trainer.is_global_zero:
+            self.publish(trainer, final=True)  # a crash or Ctrl-C keeps what was measured

@@ -3,17 +3,40 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import lightning.pytorch as pl
 
+from ibias.analysis.records import EPOCH_AXIS, STEP_AXIS
+
 
 def log_event(trainer: pl.Trainer, metrics: dict[str, float]) -> None:
-    """Log `metrics` plus the `epoch` axis in one call per logger, at trainer.global_step."""
+    """Log `metrics` plus the epoch axis in one call per logger, at trainer.global_step."""
     if not trainer.is_global_zero or not metrics:
         return
-    row = {**metrics, "epoch": float(trainer.current_epoch)}
+    row = {**metrics, EPOCH_AXIS: float(trainer.current_epoch)}
     for logger in trainer.loggers:
         logger.log_metrics(row, step=trainer.global_step)
+
+
+def log_media(trainer: pl.Trainer, images: dict[str, Path], tables: dict[str, tuple[list[str], list[list]]]) -> None:
+    """Log PNG files as W&B images and (columns, rows) as W&B tables, in one row per W&B run."""
+    runs = wandb_runs(trainer)
+    if not runs or not (images or tables):
+        return
+    import wandb
+
+    row: dict[str, Any] = {key: wandb.Image(str(path)) for key, path in images.items()}
+    row.update({key: wandb.Table(columns=columns, data=data) for key, (columns, data) in tables.items()})
+    for run in runs:
+        run.log({**row, STEP_AXIS: trainer.global_step})
+
+
+def declare(trainer: pl.Trainer, params: dict[str, Any]) -> None:
+    """Add `params` to every logger's run config (rank 0): what a callback's keys mean."""
+    if trainer.is_global_zero:
+        for logger in trainer.loggers:
+            logger.log_hyperparams(params)
 
 
 def wandb_runs(trainer: pl.Trainer) -> list:

@@ -27,8 +27,10 @@ def spectrum_summary(callback: SpectrumCallback, max_rows: int = 5) -> str | Non
         if not rows:
             continue
         row = rows[-1].flatten().tolist()  # (R,)
-        labels = list(probe.row_labels) if len(probe.row_labels) == len(row) else [str(i) for i in range(len(row))]
-        prefix = "k" if probe.row_axis == "frequency" else ""
+        heatmap = callback.records[probe.name].heatmap if probe.name in callback.records else None
+        fits = heatmap is not None and len(heatmap.rows) == len(row)
+        labels = list(heatmap.rows) if fits else [str(i) for i in range(len(row))]
+        prefix = "k" if heatmap is not None and heatmap.axis.name == "frequency" else ""
         n = min(max_rows, len(row))  # evenly spaced rows, always the first and the last
         shown = sorted({round(i * (len(row) - 1) / max(n - 1, 1)) for i in range(n)})
         return " ".join(f"{prefix}{labels[i]}:{short_number(row[i])}" for i in shown)

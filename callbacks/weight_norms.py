@@ -16,17 +16,19 @@ import lightning.pytorch as pl
 import torch
 from lightning.pytorch.utilities import rank_zero_warn
 
-from ibias.measures.complexity import CHEAP_MODEL_MEASURES, MODEL_MEASURES, NEEDS, aggregate, margin, margin_normalized
+from ibias.analysis.records import LAYER_TABLE_KEY, MODEL, norm_key, parse_norm_key
+from ibias.measures.complexity import aggregate, margin, margin_normalized
 from ibias.measures.eval_mode import eval_mode
-from ibias.measures.norms import CHEAP_LAYER_MEASURES, LAYER_MEASURES, layer_norms, snapshot, weight_matrices
+from ibias.measures.measure_specs import BY_NAME, LAYER_MEASURES, MODEL_MEASURES, names
+from ibias.measures.norms import layer_norms, snapshot, weight_matrices
 from ibias.measures.path_norm import path_norm
 from ibias.probe_set import ProbeSet
 
 from .cadence import CadencedCallback
-from .logging import log_event, wandb_runs
+from .logging import log_media
 from .probes.outputs import predict_in_batches
 
-SHAPE_MEASURES = ("operator", "path_norm")  # need one input's shape
+SHAPE_MEASURES = names(needs_input_shape=True)
 
 
 class WeightNormCallback(CadencedCallback):
@@ -57,12 +59,12 @@ class WeightNormCallback(CadencedCallback):
         power_tol: float = 1e-6,
         probe_batch_size: int = 1024,
     ) -> None:
-        super().__init__(every_n_steps, every_n_epochs)
+        super().__init__(every_n_steps, every_n_epochs, probe_set)
         self.all = measures == "all"
         if measures is None:
-            chosen = CHEAP_LAYER_MEASURES + CHEAP_MODEL_MEASURES
+            chosen = names(cheap=True)
         elif self.all:  # `operator` (FFT conv norms, ~10x the rest on a ResNet) only when asked for by name
-            chosen = tuple(m for m in LAYER_MEASURES if m != "operator") + MODEL_MEASURES
+            chosen = names(in_all=True)
         elif isinstance(measures, str):
             raise ValueError(f"measures={measures!r}: pass None (cheap default), 'all' or a list of names")
         else:
@@ -76,7 +78,6 @@ class WeightNormCallback(CadencedCallback):
         self.layer_measures = tuple(m for m in chosen if m in LAYER_MEASURES)
         self._key = {"measures": "all" if self.all else chosen, "every_n_steps": every_n_steps, "every_n_epochs": every_n_epochs}
         self.model_measures = tuple(m for m in chosen if m in MODEL_MEASURES)
-        self.explicit_probe_set = probe_set
         self.probe_batch_size = probe_batch_size
         self.input_shape = tuple(input_shape) if input_shape is not None else None
         self.norm_kw = {"method": method, "exact_max_dim": exact_max_dim, "power_iters": power_iters, "power_tol": power_tol}
@@ -97,9 +98,7 @@ class WeightNormCallback(CadencedCallback):
     def _resolve(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         """Find the probe set and input shape once, and drop or refuse measures that cannot run."""
         datamodule = getattr(trainer, "datamodule", None)
-        probe = self.explicit_probe_set
-        if probe is None and datamodule is not None and hasattr(datamodule, "probe_set"):
-            probe = datamodule.probe_set()
+        probe = self.find_probe_set(trainer)
         if probe is not None and probe.num_classes is not None and probe.targets is not None:
             self._probe = probe.to(pl_module.device)
         shape = self.input_shape or getattr(datamodule, "input_shape", None)
@@ -124,7 +123,7 @@ class WeightNormCallback(CadencedCallback):
             self.init = snapshot(pl_module)
         if not self._resolved:
             self._resolve(trainer, pl_module)
-        self._measure(trainer, pl_module)
+        super().on_train_start(trainer, pl_module)
 
     # ---- measuring ----------------------------------------------------------------------
     def measure(self, pl_module: torch.nn.Module) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
@@ -137,7 +136,7 @@ class WeightNormCallback(CadencedCallback):
             self._reference = {k: v.to(device) for k, v in self.init.items()}
         needed = set(self.layer_measures)
         for m in self.model_measures:
-            needed.update(NEEDS[m])
+            needed.update(BY_NAME[m].from_layers)
         wanted = tuple(m for m in LAYER_MEASURES if m in needed)
         layers = layer_norms(pl_module, reference=self._reference, measures=wanted, power_state=self._power_state,
                              input_shape=self.input_shape, **self.norm_kw)
@@ -158,37 +157,27 @@ class WeightNormCallback(CadencedCallback):
             model.update(margin_normalized(model, gamma))
         return {name: {m: row[m] for m in self.layer_measures} for name, row in layers.items()}, model
 
-    def _measure(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if not trainer.is_global_zero or trainer.sanity_checking:
-            return
-        step = trainer.global_step
-        if self.history and self.history[-1]["step"] == step:  # gradient accumulation, or a resume at this step
-            return
+    def logged_steps(self) -> list[int]:
+        return [event["step"] for event in self.history]
+
+    def measure_event(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[str, float]:
         layers, model = self.measure(pl_module)
-        metrics = {f"norms/{name}/{m}": v for name, row in layers.items() for m, v in row.items()}
-        metrics.update({f"norms/model/{m}": v for m, v in model.items()})
+        metrics = {norm_key(name, m): v for name, row in layers.items() for m, v in row.items()}
+        metrics.update({norm_key(MODEL, m): v for m, v in model.items()})
         self.last_layers = layers
-        self.history.append({"step": step, "epoch": trainer.current_epoch, "metrics": metrics})
-        log_event(trainer, metrics)
+        self.history.append({"step": trainer.global_step, "epoch": trainer.current_epoch, "metrics": metrics})
+        return metrics
 
     # ---- output -------------------------------------------------------------------------
-    def _publish_table(self, trainer: pl.Trainer) -> None:
+    def publish(self, trainer: pl.Trainer, final: bool) -> None:
+        """Log the last per-layer measurement as one W&B table (`norms/layers`)."""
         if not self.last_layers or not self.history:
             return
         shapes = {k: list(v.shape) for k, v in (self.init or {}).items()}
         columns = ["step", "layer", "shape", *self.layer_measures]
         data = [[self.history[-1]["step"], name, str(shapes.get(name, "")), *(row[m] for m in self.layer_measures)]
                 for name, row in self.last_layers.items()]
-        for run in wandb_runs(trainer):
-            import wandb
-
-            run.log({"norms/layers": wandb.Table(columns=columns, data=data), "trainer/global_step": trainer.global_step})
-
-    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self._publish_table(trainer)
-
-    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
-        self._publish_table(trainer)  # a crash or Ctrl-C keeps the last per-layer picture
+        log_media(trainer, {}, {LAYER_TABLE_KEY: (columns, data)})
 
     # ---- resume -------------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -202,8 +191,8 @@ class WeightNormCallback(CadencedCallback):
             last = self.history[-1]["metrics"]
             rows: dict[str, dict[str, float]] = {}
             for key, value in last.items():
-                _, name, m = key.split("/")  # norms/<name>/<measure>; parameter names have no "/"
-                if name != "model" and m in self.layer_measures:
+                name, m = parse_norm_key(key)
+                if name != MODEL and m in self.layer_measures:
                     rows.setdefault(name, {})[m] = value
             self.last_layers = {n: r for n, r in rows.items() if len(r) == len(self.layer_measures)}
 

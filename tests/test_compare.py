@@ -14,7 +14,8 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from ibias.analysis.compare import frequency_keys, heatmap_data, load_runs, sweep_points
+from ibias.analysis.compare import common_metrics, heatmap_data, load_runs, probe_records, series_lines, sweep_points
+from ibias.analysis.records import Axis, Heatmap, ProbeRecord, Series, records_config
 from offline_runs import write_offline_run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,12 +27,22 @@ def amp(k: int, step: int, width: int) -> float:
     return float(1 - np.exp(-step * width / (40.0 * k)))
 
 
+def grid_record() -> ProbeRecord:
+    """The declaration a GridProbe on FREQS writes into the run's config."""
+    axis = Axis("frequency", "cycles per grid period")
+    tag = lambda k: f"k{int(k):02d}"
+    amp_series = Series.along("amp", "|f̂(k)| / A_k", axis, FREQS, tag, (0.0, 1.0))
+    relerr = Series.along("relerr", "|f̂(k) − ŷ(k)| / |ŷ(k)|", axis, FREQS, tag)
+    return ProbeRecord("grid", (amp_series, relerr), heatmap=Heatmap(axis, tuple(map(str, FREQS)), "|f̂(k)| / A_k",
+                                                                      (0.0, 1.0), series="amp"))
+
+
 def spec(width: int, test_error: float, with_table: bool) -> dict:
     rows = []
     for i, step in enumerate(range(0, 50, 10)):
         data = {f"spectrum/grid/amp_k{k:02d}": amp(k, step, width) for k in FREQS}
         data |= {f"spectrum/grid/relerr_k{k:02d}": 1 - amp(k, step, width) for k in FREQS}
-        data |= {"norms/model/frobenius": 1.0 + 0.1 * i * width, "train/loss": 1.0 / (1 + i), "trainer/global_step": step,
+        data |= {"norms/model/sum_fro_sq": 1.0 + 0.1 * i * width, "train/loss": 1.0 / (1 + i), "trainer/global_step": step,
                  "epoch": i}
         rows.append({"data": data})
     last = {"test/error": test_error, "test/loss": 2 * test_error, "trainer/global_step": 40}
@@ -40,7 +51,8 @@ def spec(width: int, test_error: float, with_table: bool) -> dict:
         table = [[s, str(k), amp(k, s, width)] for s in range(0, 50, 10) for k in FREQS]
         rows.append({"data": {"trainer/global_step": 40},
                      "tables": {"spectrum/grid/heatmap_table": {"columns": ["step", "row", "value"], "data": table}}})
-    init = {"project": "ibias-test", "name": f"w{width}", "group": "dd", "config": {"model": {"width": width}, "seed": 0}}
+    config = {"model": {"width": width}, "seed": 0, **records_config([grid_record()])}
+    init = {"project": "ibias-test", "name": f"w{width}", "group": "dd", "config": config}
     return {"init": init, "rows": rows}
 
 
@@ -74,12 +86,16 @@ def test_sweep_points_and_heatmaps_are_the_logged_numbers(runs):
     loaded = load_runs(runs)
     assert [r.run_dir for r in load_runs([runs[0], runs[0].parent.parent])] == [runs[0]]  # a run named twice counts once
     assert sweep_points(loaded, "model.width", "test/error") == {8: [0.3], 16: [0.2]}
-    keys = frequency_keys(loaded, [f"spectrum/grid/amp_k{k:02d}" for k in FREQS])[("grid", "amp")]
+    record = probe_records(loaded, common_metrics(loaded))["grid"]  # the declaration, read back from the config
+    assert record == grid_record()
     want = {w: np.array([[amp(k, s, w) for s in range(0, 50, 10)] for k in FREQS]) for w in (8, 16)}
     for run, width in zip(loaded, (8, 16)):  # width 8 from its logged table, width 16 from its scalars
-        values, labels, steps = heatmap_data(run, "grid", keys, "trainer/global_step")
+        values, labels, steps = heatmap_data(run, record, "trainer/global_step")
         np.testing.assert_allclose(values, want[width], rtol=0, atol=0)
         assert labels == [str(k) for k in FREQS] and list(steps) == [0, 10, 20, 30, 40]
+        lines = series_lines(run, "grid", record.series_named("amp"), "trainer/global_step")
+        assert [name for name, _, _ in lines] == ["frequency=5", "frequency=10", "frequency=15"]
+        assert lines[1][2] == [amp(10, s, width) for s in range(0, 50, 10)]
 
 
 def test_a_folder_that_is_not_a_run_is_a_one_line_error(tmp_path, runs):

@@ -53,8 +53,9 @@ def image_probe_set(n=24, classes=4, seed=0):
 @pytest.mark.filterwarnings("ignore:ProjectionProbe")  # random labels: its peaks are noise, as it warns
 def test_every_probe_runs_through_the_callback_and_logs_its_keys(tmp_path):
     probe_set = image_probe_set()
+    projection = ProjectionProbe(num_peaks=3, subset=20)
     cheap = SpectrumCallback(
-        probes=[FilterProbe(deltas=[2.0, 10.0], subset=16), ProjectionProbe(num_peaks=3, subset=20),
+        probes=[FilterProbe(deltas=[2.0, 10.0], subset=16), projection,
                 LinePathProbe(num_paths=4, num_steps=16), ImageFilterProbe(radii=[1, 2.5], subset=12),
                 InputGradientProbe(subset=6)],
         every_n_steps=1, probe_set=probe_set)
@@ -65,12 +66,16 @@ def test_every_probe_runs_through_the_callback_and_logs_its_keys(tmp_path):
                          enable_checkpointing=False, default_root_dir=tmp_path, accelerator="cpu", enable_model_summary=False)
     trainer.fit(TinyClassifier(), train_dataloaders=full_batch_loader(probe_set.inputs, probe_set.targets))
     keys = set().union(*(row.keys() for _, row in logger.rows))
-    expected = {"spectrum/filter/e_low_d002.0", "spectrum/filter/e_high_d010.0", "spectrum/projection/relerr_k00",
+    expected = {"spectrum/filter/e_low_d002.0", "spectrum/filter/e_high_d010.0",
                 "spectrum/line_path/power_f0", "spectrum/line_path/power_f8", "spectrum/image_filters/acc_low_r01",
                 "spectrum/image_filters/acc_high_r02.5", "spectrum/input_gradients/gradpow_r0",
                 "spectrum/input_gradients/gradpow_r6", "spectrum/fourier_heatmap/fourier_heatmap_error",
                 "spectrum/fourier_heatmap/clean_error"}
+    expected |= {f"spectrum/projection/relerr_k{float(k):.4g}" for k in projection.freqs}  # keyed by the peak's frequency
+    assert len(projection.freqs) == 3
     assert expected <= keys, expected - keys
+    declared = {f"spectrum/{name}/{key}" for cb in (cheap, heat) for name, rec in cb.records.items() for key in rec.keys()}
+    assert keys - {"epoch"} <= declared, (keys - {"epoch"}) - declared  # every logged key is declared
     assert cheap.history["filter"]["steps"] == [0, 1, 2] and heat.history["fourier_heatmap"]["steps"] == [0, 2]
     for name in ("filter", "projection", "line_path", "image_filters", "input_gradients"):
         assert (tmp_path / f"spectrum_{name}.png").stat().st_size > 1000
@@ -115,8 +120,10 @@ def test_projection_probe_finds_the_target_peak_and_a_perfect_model_has_zero_err
     probe.setup(probe_set)
     assert float(probe.freqs[0]) == pytest.approx(3.0, abs=0.011)
     assert abs(abs(float(probe.direction.double() @ p.double())) - 1) < 1e-2
-    assert probe.measure(Exact(p)).scalars["relerr_k00"] == pytest.approx(0.0, abs=1e-6)
-    zero = probe.measure(lambda z: torch.zeros(len(z), 1)).scalars["relerr_k00"]
+    key = f"relerr_k{float(probe.freqs[0]):.4g}"  # the key names the peak's frequency (≈ 3)
+    assert key.startswith("relerr_k3") or key.startswith("relerr_k2.99")
+    assert probe.measure(Exact(p)).scalars[key] == pytest.approx(0.0, abs=1e-6)
+    zero = probe.measure(lambda z: torch.zeros(len(z), 1)).scalars[key]
     assert zero == pytest.approx(1.0, abs=1e-9)  # ĥ = 0: ‖ŷ‖/‖ŷ‖
     coeffs = projection_spectrum(x.double(), probe_set.targets.double(), probe.freqs, probe.direction)
     assert torch.allclose(coeffs, probe.target_coeffs)

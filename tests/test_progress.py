@@ -70,7 +70,8 @@ def test_without_a_spectrum_callback_the_bar_still_shows_the_loss(tmp_path):
 def test_summary_picks_evenly_spaced_rows_and_short_numbers():
     callback = SpectrumCallback(probes=[GridProbe()], probe_set=None)
     probe = callback.probes[0]
-    probe.row_labels = [str(k) for k in range(5, 55, 5)]  # what GridProbe.setup sets for k = 5..50
+    probe.setup(SinusoidDataModule().probe_set())  # k = 5, 10, ..., 50
+    callback.records = {probe.name: probe.record()}  # what SpectrumCallback.setup keeps
     assert spectrum_summary(callback) is None  # nothing measured yet
     callback.history["grid"]["rows"].append(torch.linspace(1.0, 0.1, 10))  # 1.0, 0.9, ..., 0.1
     assert spectrum_summary(callback, max_rows=5) == "k5:1.0 k15:.80 k25:.60 k40:.30 k50:.10"

@@ -59,7 +59,7 @@ def test_default_run_logs_spectrum_and_norms_that_match_the_final_model(tmp_path
     order = subprocess.run([sys.executable, str(ROOT / "scripts" / "learning_order.py"), str(run_dir), "--level", "0"],
                            capture_output=True, text=True, timeout=120)
     assert order.returncode == 0, order.stderr
-    assert "monotone in k: True (steps: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0])" in order.stdout
+    assert "monotone in frequency: True (steps: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0])" in order.stdout
     heatmaps = [p for p in run.media if "heatmap" in p.name]
     assert heatmaps and all(p.exists() for p in heatmaps)
     assert (out / "spectrum_grid.png").exists()

@@ -8,11 +8,14 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ibias.analysis.records import Axis, Heatmap, ProbeRecord, Series
 from ibias.measures.filtering import GaussianFilters
 from ibias.probe_set import ProbeSet
 
 from .base import Measurement, Probe
 from .outputs import output_values, predict_in_batches, subset_indices, target_values
+
+DELTA = Axis("δ (kernel variance)", "squared input units")
 
 
 def delta_label(delta: float) -> str:
@@ -33,9 +36,6 @@ class FilterProbe(Probe):
     """
 
     name = "filter"
-    row_axis = "δ (kernel variance)"
-    value_label = "e_high"
-    value_range = (0.0, 1.0)
 
     def __init__(
         self,
@@ -50,7 +50,6 @@ class FilterProbe(Probe):
         self.deltas = [float(d) for d in deltas]
         self.subset, self.seed, self.cache, self.chunk_size = subset, seed, cache, chunk_size
         self.min_part, self.batch_size = min_part, batch_size
-        self.row_labels = [f"{d:g}" for d in self.deltas]
 
     def setup(self, probe_set: ProbeSet) -> None:
         super().setup(probe_set)
@@ -59,18 +58,27 @@ class FilterProbe(Probe):
         x = self.inputs.reshape(len(self.inputs), -1).float()  # (n, d) pixels as given
         self.filters = GaussianFilters(x, target_values(probe_set, self.index), self.deltas, self.chunk_size, self.cache,
                                        self.min_part)
-        absent = [d for d, a in zip(self.deltas, self.filters.high_absent.tolist()) if a]
+        present = {part: [d for d, a in zip(self.deltas, getattr(self.filters, f"{part}_absent").tolist()) if not a]
+                   for part in ("low", "high")}
+        self.series = {part: Series.along(f"e_{part}", f"e_{part}: relative error of the {part}-frequency part", DELTA,
+                                          present[part], delta_label, value_range=(0.0, 1.0)) for part in ("low", "high")}
+        absent = [d for d in self.deltas if d not in present["high"]]
         if absent:
             warnings.warn(f"FilterProbe: the target has almost no high-frequency part at δ = {absent} "
                           f"(‖y_high‖ ≤ {self.min_part}·‖y‖); e_high is not logged there. Use larger δ.", stacklevel=2)
+
+    def record(self) -> ProbeRecord:
+        complete = len(self.series["high"].coords) == len(self.deltas)  # no NaN row: the series is the heat map
+        return ProbeRecord(self.name, series=(self.series["low"], self.series["high"]),
+                           heatmap=Heatmap(DELTA, tuple(f"{d:g}" for d in self.deltas), "e_high", (0.0, 1.0),
+                                           series="e_high" if complete else None))
 
     @torch.no_grad()
     def measure(self, module: nn.Module) -> Measurement:
         pred = output_values(self.probe_set, predict_in_batches(self.probe_set, module, self.inputs, self.batch_size))
         errors = self.filters.errors(pred)
         scalars = {}
-        for part in ("e_low", "e_high"):
-            for d, value, absent in zip(self.deltas, errors[part].tolist(), errors[part.replace("e_", "") + "_absent"].tolist()):
-                if not absent:
-                    scalars[f"{part}_{delta_label(d)}"] = value
+        for part in ("low", "high"):
+            values = [v for v, absent in zip(errors[f"e_{part}"].tolist(), errors[f"{part}_absent"].tolist()) if not absent]
+            scalars.update(self.series[part].scalars(values))
         return Measurement(scalars=scalars, row=errors["e_high"].float().cpu())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ibias.analysis.records import Axis, Image, ProbeRecord
 from ibias.measures.image_spectral import fourier_basis, fourier_perturb, heatmap_frequencies
 from ibias.probe_set import ProbeSet
 
@@ -25,10 +26,6 @@ class FourierHeatmapProbe(Probe):
     """
 
     name = "fourier_heatmap"
-    image_row_axis = "vertical frequency u"
-    image_col_axis = "horizontal frequency v"
-    image_value_label = "error rate"
-    image_value_range = (0.0, 1.0)
 
     def __init__(self, eps: float = 4.0, max_freq: int | None = None, subset: int | None = 1000, seed: int = 0,
                  batch_size: int = 1024) -> None:
@@ -53,8 +50,16 @@ class FourierHeatmapProbe(Probe):
         g = torch.Generator().manual_seed(self.seed)
         shape = (len(self.freqs), len(self.images), self.images.shape[1])
         self.signs = (torch.randint(0, 2, shape, generator=g) * 2 - 1).float().to(device)  # (B, n, C)
-        self.image_row_labels = [str(u) for u in range(-m, m + 1)]
-        self.image_col_labels = [str(v) for v in range(-m, m + 1)]
+
+    def record(self) -> ProbeRecord:
+        labels = tuple(str(u) for u in range(-self.m, self.m + 1))
+        return ProbeRecord(
+            self.name,
+            scalars={"fourier_heatmap_error": f"error rate under Fourier noise of norm {self.eps:g}, mean over the map",
+                     "clean_error": "error rate without noise"},
+            image=Image(Axis("vertical frequency u", "cycles per image"), Axis("horizontal frequency v", "cycles per image"),
+                        labels, labels, "error rate", (0.0, 1.0)),
+        )
 
     def _error(self, module: nn.Module, images: torch.Tensor) -> float:
         pred = predict_in_batches(self.probe_set, module, images, self.batch_size).argmax(-1)

@@ -5,21 +5,24 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ibias.analysis.records import Axis, Heatmap, ProbeRecord, Series
 from ibias.measures.spectral import grid_coefficients
 from ibias.probe_set import ProbeSet
 
 from .base import Measurement, Probe
 
+FREQUENCY = Axis("frequency", "cycles per grid period")
+
 
 class GridProbe(Probe):
     """Logs amp_kXX = |f̂(k)|/A_k (1.0 is a perfect fit) and relerr_kXX = |f̂(k) − ŷ(k)|/|ŷ(k)|.
 
-    Needs a ProbeSet on the periodic grid t_j = j/N with `grid_freqs`; `targets` (N, 1) give
+    Needs a ProbeSet on the periodic grid t_j = j/N with `grid_freqs` and `target_amplitudes`;
+    relerr_kXX is logged when the ProbeSet also has `targets` (N, 1), ŷ being their spectrum.
     Cost per call: one forward pass over N points and one FFT.
     """
 
     name = "grid"
-    value_label = "|f̂(k)| / A_k"
 
     def setup(self, probe_set: ProbeSet) -> None:
         if probe_set.grid_freqs is None:
@@ -32,21 +35,29 @@ class GridProbe(Probe):
         self.freqs = probe_set.grid_freqs.long()
         self.amplitudes = probe_set.target_amplitudes.float()
         width = len(str(int(self.freqs.max())))
-        self.labels = [f"k{int(k):0{width}d}" for k in self.freqs]
-        self.row_labels = [str(int(k)) for k in self.freqs]
-        self.value_range = (0.0, 1.0)
+        tag = lambda k: f"k{int(k):0{width}d}"
+        ks = [int(k) for k in self.freqs]
+        self.amp = Series.along("amp", "|f̂(k)| / A_k", FREQUENCY, ks, tag, value_range=(0.0, 1.0))
         self.target_coeffs = None
+        self.relerr = None
         if probe_set.targets is not None:
             target = probe_set.targets.reshape(len(probe_set.targets), -1)[:, 0]  # (N,) first output
             self.target_coeffs = grid_coefficients(target.double(), self.freqs)
+            self.relerr = Series.along("relerr", "|f̂(k) − ŷ(k)| / |ŷ(k)|", FREQUENCY, ks, tag)
+
+    def record(self) -> ProbeRecord:
+        return ProbeRecord(
+            self.name, series=tuple(s for s in (self.amp, self.relerr) if s is not None),
+            heatmap=Heatmap(FREQUENCY, tuple(str(int(k)) for k in self.amp.coords),
+                            self.amp.label, (0.0, 1.0), series="amp"),
+        )
 
     @torch.no_grad()
     def measure(self, module: nn.Module) -> Measurement:
         pred = self.probe_set.predict(module)  # (N, C)
         coeffs = grid_coefficients(pred.reshape(len(pred), -1)[:, 0].double(), self.freqs)  # (K,)
         normalized = (coeffs.abs() / self.amplitudes.double()).float()
-        scalars = {f"amp_{lab}": float(v) for lab, v in zip(self.labels, normalized)}
-        if self.target_coeffs is not None:
-            relerr = (coeffs - self.target_coeffs).abs() / self.target_coeffs.abs()
-            scalars.update({f"relerr_{lab}": float(v) for lab, v in zip(self.labels, relerr)})
+        scalars = self.amp.scalars(normalized.tolist())
+        if self.relerr is not None:
+            scalars.update(self.relerr.scalars(((coeffs - self.target_coeffs).abs() / self.target_coeffs.abs()).tolist()))
         return Measurement(scalars=scalars, row=normalized)

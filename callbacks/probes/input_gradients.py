@@ -5,11 +5,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ibias.analysis.records import Axis, Heatmap, ProbeRecord, Series
 from ibias.measures.image_spectral import radial_power
 from ibias.probe_set import ProbeSet
 
 from .base import Measurement, Probe
 from .outputs import subset_indices
+
+RADIUS = Axis("radius", "cycles per image")
 
 
 class InputGradientProbe(Probe):
@@ -22,8 +25,6 @@ class InputGradientProbe(Probe):
     """
 
     name = "input_gradients"
-    row_axis = "radius (cycles per image)"
-    value_label = "log10 power"
 
     def __init__(self, subset: int | None = 256, seed: int = 0, batch_size: int = 256) -> None:
         self.subset, self.seed, self.batch_size = subset, seed, batch_size
@@ -41,8 +42,11 @@ class InputGradientProbe(Probe):
         h, w = self.images.shape[-2:]
         bins = int(radial_power(torch.zeros(1, h, w)).numel())
         width = len(str(bins - 1))
-        self.keys = [f"gradpow_r{r:0{width}d}" for r in range(bins)]
-        self.row_labels = [str(r) for r in range(bins)]
+        self.power = Series.along("gradpow", "power of the input gradient", RADIUS, range(bins), lambda r: f"r{int(r):0{width}d}")
+
+    def record(self) -> ProbeRecord:
+        rows = tuple(str(int(r)) for r in self.power.coords)
+        return ProbeRecord(self.name, series=(self.power,), heatmap=Heatmap(RADIUS, rows, "log10 power of the input gradient"))
 
     def gradients(self, module: nn.Module) -> torch.Tensor:
         """Return ∂f/∂x for the probe images, (n, C, H, W)."""
@@ -61,5 +65,4 @@ class InputGradientProbe(Probe):
 
     def measure(self, module: nn.Module) -> Measurement:
         power = radial_power(self.gradients(module).double())  # (R,)
-        scalars = {k: float(p) for k, p in zip(self.keys, power)}
-        return Measurement(scalars=scalars, row=power.clamp_min(1e-30).log10().float().cpu())
+        return Measurement(scalars=self.power.scalars(power.tolist()), row=power.clamp_min(1e-30).log10().float().cpu())

@@ -5,11 +5,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ibias.analysis.records import Axis, Heatmap, ProbeRecord, Series
 from ibias.measures.spectral import line_path_points, path_power
 from ibias.probe_set import ProbeSet
 
 from .base import Measurement, Probe
 from .outputs import subset_indices
+
+CYCLES = Axis("frequency along the path", "cycles per path")
 
 
 class LinePathProbe(Probe):
@@ -24,8 +27,6 @@ class LinePathProbe(Probe):
     """
 
     name = "line_path"
-    row_axis = "cycles per path"
-    value_label = "log10 power"
 
     def __init__(self, num_paths: int = 500, num_steps: int = 128, length: float = 1.0, seed: int = 0,
                  batch_size: int = 4096) -> None:
@@ -34,8 +35,12 @@ class LinePathProbe(Probe):
         self.num_paths, self.num_steps, self.length, self.seed = num_paths, num_steps, length, seed
         self.batch_size = batch_size
         width = len(str(num_steps // 2))
-        self.labels = [f"f{m:0{width}d}" for m in range(num_steps // 2 + 1)]
-        self.row_labels = [str(m) for m in range(num_steps // 2 + 1)]
+        self.power = Series.along("power", "power of the outputs along the path", CYCLES, range(num_steps // 2 + 1),
+                                  lambda m: f"f{int(m):0{width}d}")
+
+    def record(self) -> ProbeRecord:
+        rows = tuple(str(int(m)) for m in self.power.coords)
+        return ProbeRecord(self.name, series=(self.power,), heatmap=Heatmap(CYCLES, rows, "log10 power along the path"))
 
     def setup(self, probe_set: ProbeSet) -> None:
         super().setup(probe_set)
@@ -55,5 +60,4 @@ class LinePathProbe(Probe):
             out = self.probe_set.predict(module, pts.flatten(0, 1))  # (b·S, C)
             outputs.append(out.reshape(pts.shape[0], self.num_steps, -1).double())
         power = path_power(torch.cat(outputs))  # (S//2+1,)
-        scalars = {f"power_{lab}": float(p) for lab, p in zip(self.labels, power)}
-        return Measurement(scalars=scalars, row=power.clamp_min(1e-30).log10().float().cpu())
+        return Measurement(scalars=self.power.scalars(power.tolist()), row=power.clamp_min(1e-30).log10().float().cpu())

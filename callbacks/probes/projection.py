@@ -8,11 +8,19 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ibias.analysis.records import Axis, Heatmap, ProbeRecord, Series
 from ibias.measures.spectral import principal_direction, projection_spectrum
 from ibias.probe_set import ProbeSet
 
 from .base import Measurement, Probe
 from .outputs import output_values, predict_in_batches, subset_indices, target_values
+
+FREQUENCY = Axis("frequency along p", "cycles per unit of p·x")
+
+
+def frequency_tag(freq: float) -> str:
+    """Return the key fragment of a frequency along p: 0.16953 → 'k0.1695' (4 significant digits)."""
+    return f"k{freq:.4g}"
 
 
 def spectrum_peaks(magnitude: torch.Tensor, count: int) -> torch.Tensor:
@@ -24,21 +32,18 @@ def spectrum_peaks(magnitude: torch.Tensor, count: int) -> torch.Tensor:
 
 
 class ProjectionProbe(Probe):
-    """Logs relerr_kNN = ‖ĥ(k) − ŷ(k)‖/‖ŷ(k)‖ (norm over outputs) at frequencies k along p (Xu et al.).
+    """Logs relerr_k<k> = ‖ĥ(k) − ŷ(k)‖/‖ŷ(k)‖ (norm over outputs) at frequencies k along p (Xu et al.).
 
     p is the first principal direction of the probe inputs; k is in cycles per unit of p·x.
     `freqs` fixes the frequencies; otherwise set-up scans `num_scan` frequencies in [0, max_freq]
     (default 3/std(p·x)) and keeps the `num_peaks` largest peaks of ‖ŷ(k)‖, as Xu et al. do.
-    NN indexes the chosen frequencies in ascending order; `self.freqs` and the heat-map rows hold
-    their values. Classification compares softmax outputs with one-hot targets. Set-up warns when a
-    chosen |ŷ(k)| is within 3x the sampling noise ‖y‖_F/n (e.g. MNIST-1D, n = 4000: all peaks are).
+    <k> is the frequency itself to 4 significant digits (relerr_k0.1695), ascending. Classification
+    compares softmax outputs with one-hot targets. Set-up warns when a chosen |ŷ(k)| is within 3x
+    the sampling noise ‖y‖_F/n (e.g. MNIST-1D, n = 4000: all peaks are).
     Cost knobs: `subset` (n), the cadence. Per call: n forward passes, O(n·K·C).
     """
 
     name = "projection"
-    row_axis = "frequency along p"
-    value_label = "relative error"
-    value_range = (0.0, 1.0)
 
     def __init__(
         self,
@@ -79,12 +84,19 @@ class ProjectionProbe(Probe):
             warnings.warn(f"ProjectionProbe: |ŷ(k)| at k = {weak} is within 3x the sampling-noise level "
                           f"{self.noise_level:.3g} of n = {len(target)} points; relative errors there measure noise. "
                           "Use more points (subset) or pass freqs=[...] with clear peaks.", stacklevel=2)
-        self.labels = [f"k{i:02d}" for i in range(len(freqs))]
-        self.row_labels = [f"{float(k):.3g}" for k in freqs]
+        self.relerr = Series.along("relerr", "‖ĥ(k) − ŷ(k)‖ / ‖ŷ(k)‖", FREQUENCY, freqs.tolist(), frequency_tag, (0.0, 1.0))
+        if len(set(self.relerr.tags)) != len(freqs):
+            raise ValueError(f"ProjectionProbe: frequencies {freqs.tolist()} are not distinct to 4 significant digits; "
+                             "pass freqs=[...] further apart.")
+
+    def record(self) -> ProbeRecord:
+        rows = tuple(f"{k:.4g}" for k in self.relerr.coords)
+        return ProbeRecord(self.name, series=(self.relerr,),
+                           heatmap=Heatmap(FREQUENCY, rows, self.relerr.label, (0.0, 1.0), series="relerr"))
 
     @torch.no_grad()
     def measure(self, module: nn.Module) -> Measurement:
         pred = output_values(self.probe_set, predict_in_batches(self.probe_set, module, self.inputs, self.batch_size))
         coeffs = projection_spectrum(self.inputs.double(), pred.double(), self.freqs, self.direction)  # (K, C)
         relerr = ((coeffs - self.target_coeffs).abs().norm(dim=1) / self.target_coeffs.abs().norm(dim=1)).float()
-        return Measurement(scalars={f"relerr_{lab}": float(v) for lab, v in zip(self.labels, relerr)}, row=relerr.cpu())
+        return Measurement(scalars=self.relerr.scalars(relerr.tolist()), row=relerr.cpu())

@@ -1,8 +1,9 @@
-"""Local comparison of W&B runs (read offline with ibias.wandb_io): PNGs and one index.html.
+"""Local comparison of W&B runs (read offline with ibias.analysis.wandb_io): PNGs and one index.html.
 
-Figures: per-frequency convergence curves and spectrum heat maps side by side (one column per run),
-norm curves, losses, and a sweep plot (a final metric against a config value, e.g. test error
-against model.width for double descent).
+Figures: for every probe the runs declared (ibias/analysis/records.py), each series' curves per
+coordinate (a frequency, a δ, a radius) and the heat maps and images side by side (one column per
+run), labelled with what the probe says its keys mean; model norm curves, losses, and a sweep plot
+(a final metric against a config value, e.g. test error against model.width for double descent).
 
 To run: `python scripts/compare.py multirun/double_descent/... --sweep-param model.width --metric test/error`.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,11 +23,23 @@ matplotlib.use("Agg")  # headless: clusters and CI have no display
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .records import (
+    EPOCH_AXIS,
+    STEP_AXIS,
+    ProbeRecord,
+    Series,
+    heatmap_from_rows,
+    heatmap_table_key,
+    image_key,
+    model_norm_keys,
+    read_records,
+    spectrum_key,
+    stage_key,
+)
 from .wandb_io import RunRecord, find_runs, read_run
 
 # Keys every run has whatever it logged: wandb's own and the step axes.
-AXES = {"_step", "_runtime", "_timestamp", "trainer/global_step", "epoch"}
-FREQ_KEY = re.compile(r"^spectrum/(?P<probe>[^/]+)/(?P<qty>amp|relerr)_k(?P<k>\d+)$")
+AXES = {"_step", "_runtime", "_timestamp", STEP_AXIS, EPOCH_AXIS}
 
 
 class CompareError(ValueError):
@@ -105,7 +117,7 @@ def final_value(run: RunRecord, key: str) -> float:
 
 def x_axis(runs: Sequence[RunRecord]) -> str:
     """Return the shared x-axis: trainer/global_step when every run logged it, else wandb's _step."""
-    return "trainer/global_step" if all(any("trainer/global_step" in r for r in run.history) for run in runs) else "_step"
+    return STEP_AXIS if all(any(STEP_AXIS in r for r in run.history) for run in runs) else "_step"
 
 
 def numeric_series(run: RunRecord, key: str, x: str) -> tuple[list[float], list[float]]:
@@ -127,55 +139,82 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def frequency_keys(runs: Sequence[RunRecord], common: Sequence[str]) -> dict[tuple[str, str], list[tuple[int, str]]]:
-    """Return {(probe, amp|relerr): [(k, key), ...] sorted by k} over the common per-frequency metrics."""
-    groups: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for key in common:
-        m = FREQ_KEY.match(key)
-        if m:
-            groups[(m["probe"], m["qty"])].append((int(m["k"]), key))
-    return {g: sorted(v) for g, v in sorted(groups.items())}
+def probe_records(runs: Sequence[RunRecord], common: Sequence[str]) -> dict[str, ProbeRecord]:
+    """Return the probes every run declared (as the first run declared them), sorted by name.
+
+    Series keep only the coordinates whose keys every run logged, so runs of different probe
+    settings still compare on what they share.
+    """
+    declared = [read_records(run.config) for run in runs]
+    shared = set(common)
+    out = {}
+    for name in sorted(set.intersection(*(set(d) for d in declared)) if declared else ()):
+        record = declared[0][name]
+        series = []
+        for s in record.series:
+            kept = [i for i, key in enumerate(s.keys()) if spectrum_key(name, key) in shared]
+            if kept:
+                series.append(Series(s.quantity, s.label, s.axis, tuple(s.coords[i] for i in kept),
+                                     tuple(s.tags[i] for i in kept), s.value_range))
+        scalars = {k: v for k, v in record.scalars.items() if spectrum_key(name, k) in shared}
+        out[name] = ProbeRecord(name, tuple(series), scalars, record.heatmap, record.image)
+    return out
 
 
-def plot_convergence(runs, keys: list[tuple[int, str]], title: str, x: str, path: Path) -> Path:
-    """Save per-frequency curves (one line per k, colour by k), one panel per run; return the path."""
+def series_lines(run: RunRecord, probe: str, series: Series, x: str) -> list[tuple[str, list[float], list[float]]]:
+    """Return (legend label, x values, y values) per coordinate of `series`, labelled by its axis."""
+    return [(series.coord_label(c), *numeric_series(run, spectrum_key(probe, key), x))
+            for c, key in zip(series.coords, series.keys())]
+
+
+def plot_convergence(runs, probe: str, series: Series, x: str, path: Path) -> Path:
+    """Save one curve per coordinate (colour by coordinate), one panel per run; return the path."""
     fig, axes = _columns(len(runs))
-    colors = plt.cm.viridis(np.linspace(0, 1, len(keys)))
+    colors = plt.cm.viridis(np.linspace(0, 1, len(series.coords)))
     for ax, run in zip(axes, runs):
-        for color, (k, key) in zip(colors, keys):
-            xs, ys = numeric_series(run, key, x)
-            ax.plot(xs, ys, color=color, label=f"k={k}", lw=1.2)
+        for color, (name, xs, ys) in zip(colors, series_lines(run, probe, series, x)):
+            ax.plot(xs, ys, color=color, label=name, lw=1.2)
         ax.set_title(label(run), fontsize=9)
         ax.set_xlabel(x)
-    axes[0].set_ylabel(title)
-    axes[-1].legend(fontsize=7, loc="best", ncol=2 if len(keys) > 6 else 1)
+        if series.value_range is not None:
+            ax.set_ylim(*series.value_range)
+    axes[0].set_ylabel(f"{probe}: {series.label}")
+    if len(series.coords) <= 12:
+        axes[-1].legend(fontsize=7, loc="best", ncol=2 if len(series.coords) > 6 else 1)
+    else:  # a legend of 65 frequency bins is unreadable: a colour bar keyed by the coordinate instead
+        mappable = plt.cm.ScalarMappable(cmap="viridis", norm=plt.Normalize(min(series.coords), max(series.coords)))
+        fig.colorbar(mappable, ax=list(axes), label=series.axis.label)
     return _save(fig, path)
 
 
-def heatmap_data(run: RunRecord, probe: str, keys: list[tuple[int, str]], x: str):
-    """Return (values R x T, row labels, steps) from the logged heat-map table, else the amp scalars."""
+def heatmap_data(run: RunRecord, record: ProbeRecord, x: str):
+    """Return (values R x T, row labels, steps) from the logged heat-map table, else from the series it shows.
+
+    Returns None when the run logged no table and no series holds the heat map's rows value for value.
+    """
     for row in reversed(run.history):
-        value = row.get(f"spectrum/{probe}/heatmap_table")
+        value = row.get(heatmap_table_key(record.probe))
         if isinstance(value, dict) and run.media_file(value).exists():
-            columns, data = run.table(value)
-            s, r, v = (columns.index(c) for c in ("step", "row", "value"))
-            steps = sorted({d[s] for d in data})
-            labels = list(dict.fromkeys(d[r] for d in data))
-            grid = np.full((len(labels), len(steps)), np.nan)
-            for d in data:
-                grid[labels.index(d[r]), steps.index(d[s])] = d[v]
-            return grid, [str(lab) for lab in labels], steps
-    series = [dict(zip(*numeric_series(run, key, x))) for _, key in keys]
-    steps = sorted(set().union(*series))
-    grid = np.array([[s.get(step, np.nan) for step in steps] for s in series])  # (K, T)
-    return grid, [str(k) for k, _ in keys], [int(step) for step in steps]
+            grid, labels, steps = heatmap_from_rows(*run.table(value))
+            return np.array(grid), labels, steps
+    spec = record.heatmap
+    if spec is None or spec.series is None:
+        return None
+    series = record.series_named(spec.series)
+    curves = [dict(zip(*numeric_series(run, spectrum_key(record.probe, key), x))) for key in series.keys()]
+    steps = sorted(set().union(*curves))
+    grid = np.array([[c.get(step, np.nan) for step in steps] for c in curves])  # (R, T)
+    return grid, list(spec.rows), [int(step) for step in steps]
 
 
-def plot_heatmaps(runs, probe: str, keys: list[tuple[int, str]], x: str, path: Path) -> Path:
-    """Save the spectrum heat maps of all runs side by side on one colour scale; return the path."""
-    maps = [heatmap_data(run, probe, keys, x) for run in runs]
+def plot_heatmaps(runs, maps, record: ProbeRecord, path: Path) -> Path:
+    """Save the heat maps `maps` (one per run) side by side on one colour scale; return the path."""
     finite = np.concatenate([m[0][np.isfinite(m[0])] for m in maps] or [np.zeros(1)])
-    lo, hi = (0.0, max(1.0, float(finite.max()))) if finite.size else (0.0, 1.0)
+    spec = record.heatmap
+    if spec.value_range is not None:
+        lo, hi = spec.value_range[0], max(spec.value_range[1], float(finite.max()) if finite.size else 0.0)
+    else:
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     fig, axes = _columns(len(runs), height=0.22 * max(len(m[1]) for m in maps) + 2.4, sharey=False)
     for ax, run, (values, labels, steps) in zip(axes, runs, maps):
         image = ax.imshow(values, aspect="auto", origin="lower", cmap="viridis", vmin=lo, vmax=hi, interpolation="nearest")
@@ -186,8 +225,25 @@ def plot_heatmaps(runs, probe: str, keys: list[tuple[int, str]], x: str, path: P
         ax.set_xticklabels([str(steps[i]) for i in ticks], fontsize=7)
         ax.set_title(label(run), fontsize=9)
         ax.set_xlabel("step")
-    axes[0].set_ylabel("frequency")
-    fig.colorbar(image, ax=list(axes), label=f"{probe}: |f̂(k)| / A_k")
+    axes[0].set_ylabel(spec.axis.label)
+    fig.colorbar(image, ax=list(axes), label=f"{record.probe}: {spec.label}")
+    return _save(fig, path)
+
+
+def plot_images(runs, record: ProbeRecord, path: Path) -> Path | None:
+    """Save each run's last logged image of the probe (e.g. the Fourier heat map) side by side; None if none."""
+    files = []
+    for run in runs:
+        logged = [row[image_key(record.probe)] for row in run.history if isinstance(row.get(image_key(record.probe)), dict)]
+        files.append(run.media_file(logged[-1]) if logged and run.media_file(logged[-1]).exists() else None)
+    if not any(files):
+        return None
+    fig, axes = _columns(len(runs), height=4.0, sharey=False)
+    for ax, run, file in zip(axes, runs, files):
+        ax.axis("off")
+        ax.set_title(label(run), fontsize=9)
+        if file is not None:
+            ax.imshow(plt.imread(file))
     return _save(fig, path)
 
 
@@ -263,15 +319,25 @@ def compare(paths: Sequence[str | Path], out: str | Path, sweep_param: str | Non
     out.mkdir(parents=True, exist_ok=True)
     x = x_axis(runs)
     figures: list[tuple[str, Path]] = []
-    for (probe, qty), keys in frequency_keys(runs, common).items():
-        what = "|f̂(k)| / A_k" if qty == "amp" else "relative error per frequency"
-        figures.append((f"{probe}: {what}", plot_convergence(runs, keys, what, x, out / f"convergence_{probe}_{qty}.png")))
-        if qty == "amp":
-            figures.append((f"{probe}: spectrum heat maps", plot_heatmaps(runs, probe, keys, x, out / f"heatmap_{probe}.png")))
-    norms = [k for k in common if k.startswith("norms/model/")]
+    for probe, record in probe_records(runs, common).items():
+        for series in record.series:
+            path = out / f"convergence_{probe}_{series.quantity}.png"
+            figures.append((f"{probe}: {series.label} per {series.axis.name}", plot_convergence(runs, probe, series, x, path)))
+        if record.heatmap is not None:
+            maps = [heatmap_data(run, record, x) for run in runs]
+            if all(m is not None for m in maps):
+                figures.append((f"{probe}: heat maps ({record.heatmap.label})",
+                                plot_heatmaps(runs, maps, record, out / f"heatmap_{probe}.png")))
+        if record.image is not None and (path := plot_images(runs, record, out / f"image_{probe}.png")) is not None:
+            figures.append((f"{probe}: {record.image.label} (last image)", path))
+        if record.scalars:
+            keys = [spectrum_key(probe, k) for k in record.scalars]
+            figures.append((f"{probe}: scalars", plot_overlay(runs, keys, x, out / f"scalars_{probe}.png")))
+    norms = model_norm_keys(common)
     if norms:
         figures.append(("model norms", plot_overlay(runs, norms, x, out / "norms.png")))
-    losses = [k for k in common if re.fullmatch(r"(train|val)/(loss|error)", k)]
+    curves = {stage_key(stage, name) for stage in ("train", "val") for name in ("loss", "error")}
+    losses = [k for k in common if k in curves]
     if losses:
         figures.append(("losses", plot_overlay(runs, losses, x, out / "losses.png", logy=True)))
     points = None

@@ -25,15 +25,7 @@ import math
 import torch
 from torch import nn
 
-MODEL_MEASURES = ("log_prod_spectral", "sum_fro_sq", "sum_stable_rank", "dist_init_sq", "param_norm_sq",
-                  "path_norm", "spectral_complexity")
-CHEAP_MODEL_MEASURES = ("log_prod_spectral", "sum_fro_sq", "sum_stable_rank", "dist_init_sq", "param_norm_sq")
-MARGIN_MEASURES = ("log_prod_spectral_margin", "sum_fro_sq_margin", "dist_init_sq_margin", "param_norm_sq_margin",
-                   "path_norm_margin", "spectral_complexity_margin")
-# Per-layer measures each model measure is built from (dist_l21 is replaced by l21 without a reference).
-NEEDS = {"log_prod_spectral": ("spectral",), "sum_fro_sq": ("fro",), "sum_stable_rank": ("fro", "spectral"),
-         "dist_init_sq": ("dist_fro",), "param_norm_sq": (), "path_norm": (),
-         "spectral_complexity": ("spectral", "dist_l21")}
+from .measure_specs import MARGIN_MEASURES
 
 
 def margin(logits: torch.Tensor, targets: torch.Tensor, quantile: float = 0.1) -> float:

@@ -23,15 +23,11 @@ import torch
 from torch import nn
 
 from .conv_norms import conv_input_sizes, conv_operator_norm
+from .measure_specs import LAYER_MEASURES, names
 from .powerlaw import powerlaw_alpha
 
-# Layer measures that need the full singular values (one SVD per layer).
-SVD_MEASURES = ("nuclear", "effective_rank", "alpha", "alpha_ks")
-LAYER_MEASURES = ("fro", "spectral", "nuclear", "stable_rank", "effective_rank", "l21",
-                  "dist_fro", "dist_spectral", "dist_l21", "alpha", "alpha_ks", "operator")
-DEFAULT_LAYER_MEASURES = ("fro", "spectral", "nuclear", "stable_rank", "effective_rank")  # + dist_* with a reference
-CHEAP_LAYER_MEASURES = ("fro", "spectral", "dist_fro", "dist_spectral")
-REFERENCE_MEASURES = ("dist_fro", "dist_spectral", "dist_l21")
+SVD_MEASURES = names("layer", needs_svd=True)
+REFERENCE_MEASURES = names("layer", needs_reference=True)
 GRAM_MIN_DIM = 64  # above this short side, singular values come from the float64 Gram matrix (see singular_values)
 
 
@@ -129,13 +125,13 @@ def layer_norms(
     with `reference` (the init snapshot W0): dist_fro/dist_spectral/dist_l21 of W - W0;
     alpha, alpha_ks = WeightWatcher power-law exponent of the eigenvalues of W^T W and its KS distance;
     operator = exact operator norm of a conv layer for inputs of `input_shape` (circular padding,
-    Sedghi et al.), = spectral for other layers (ConvTranspose too). Measures default to fro, spectral, nuclear,
-    stable_rank, effective_rank (+ dist_fro, dist_spectral with a reference).
+    Sedghi et al.), = spectral for other layers (ConvTranspose too). Measures default to the cheap set
+    (ibias/measures/measure_specs.py): fro, spectral (+ dist_fro, dist_spectral with a reference).
     """
     if method not in ("auto", "exact", "power"):
         raise ValueError(f"method={method!r}; choose 'auto' (exact SVD when min dim <= exact_max_dim), 'exact' or 'power'")
     if measures is None:
-        measures = DEFAULT_LAYER_MEASURES + (("dist_fro", "dist_spectral") if reference is not None else ())
+        measures = tuple(m for m in names("layer", cheap=True) if reference is not None or m not in REFERENCE_MEASURES)
     wanted = tuple(measures)
     unknown = sorted(set(wanted) - set(LAYER_MEASURES))
     if unknown:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, DictConfig
+from omegaconf import MISSING
 
 from .optim import OptimizerConfig
 
@@ -39,11 +39,8 @@ def register_schemas() -> None:
     cs.store(group="schema", name="run", node=RunSchema)
 
 
-def check_task_matches_data(cfg: DictConfig, data_task: str) -> None:
-    """Raise if cfg.task is a regression task on classification data, or the reverse."""
-    target = cfg.task.get("_target_", "")
-    kinds = {"ClassificationModule": "classification", "RegressionModule": "regression"}
-    wants = kinds.get(target.rsplit(".", 1)[-1])
-    if wants is not None and wants != data_task:
-        raise ValueError(f"task={target.rsplit('.', 1)[-1]} does not fit data={cfg.data._target_.rsplit('.', 1)[-1]}, "
-                         f"which is a {data_task} data set; set task={data_task}")
+def check_task_matches_data(module_task: str, datamodule) -> None:
+    """Raise if the LightningModule's task (regression | classification) is not the datamodule's."""
+    if module_task != datamodule.task:
+        raise ValueError(f"task={module_task} does not fit data={type(datamodule).__name__}, which is a "
+                         f"{datamodule.task} data set; set task={datamodule.task}")

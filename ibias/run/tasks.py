@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..analysis.records import stage_key
 from .optim import OptimizerConfig, build_optimizer, build_scheduler
 
 
@@ -44,7 +45,7 @@ class _Task(pl.LightningModule):
         x, y = batch[0], batch[1]
         values = self.metrics(self(x), y)
         on_step = stage == "train"
-        self.log_dict({f"{stage}/{k}": v for k, v in values.items()}, on_step=on_step, on_epoch=not on_step,
+        self.log_dict({stage_key(stage, k): v for k, v in values.items()}, on_step=on_step, on_epoch=not on_step,
                       prog_bar=stage != "test", batch_size=len(x), sync_dist=not on_step)  # epoch values: mean over ranks
         return values["loss"]
 
@@ -61,12 +62,16 @@ class _Task(pl.LightningModule):
 class RegressionModule(_Task):
     """Mean squared error, (1/n)Σ‖f(x) − y‖² averaged over outputs too (torch's MSELoss)."""
 
+    task = "regression"
+
     def metrics(self, pred, target):
         return {"loss": F.mse_loss(pred, target.reshape(pred.shape))}
 
 
 class ClassificationModule(_Task):
     """Cross-entropy on logits; also logs accuracy and error rate."""
+
+    task = "classification"
 
     def __init__(self, model: nn.Module, optimizer=None, scheduler: str | None = None, label_smoothing: float = 0.0) -> None:
         super().__init__(model, optimizer, scheduler)

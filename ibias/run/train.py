@@ -6,7 +6,6 @@ printed with the `wandb sync` command that uploads it.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +17,6 @@ from omegaconf import DictConfig, OmegaConf
 from ..models import build_model
 from .config import check_task_matches_data
 from .wandb_run import build_wandb_logger, finish_wandb
-
-log = logging.getLogger(__name__)
 
 
 def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
@@ -60,9 +57,9 @@ def build_run(cfg: DictConfig, output_dir: Path | str) -> Run:
     pl.seed_everything(cfg.seed, workers=True)
 
     datamodule = instantiate(cfg.data, _convert_="all")
-    check_task_matches_data(cfg, datamodule.task)
     network = build_network(cfg, datamodule)
     module = instantiate(cfg.task, model=network, _convert_="all")
+    check_task_matches_data(module.task, datamodule)
     logger = build_wandb_logger(cfg, output_dir) if cfg.get("logger") else False
     trainer = pl.Trainer(**OmegaConf.to_container(cfg.trainer, resolve=True), callbacks=build_callbacks(cfg),
                          logger=logger, default_root_dir=str(output_dir))
