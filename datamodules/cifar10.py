@@ -5,6 +5,7 @@ cropped, flipped and normalized as batched tensor ops (datamodules/gpu_batches.p
 never waits on DataLoader workers. Reading uses our own reader of the official pickle files
 (datamodules/cifar10_format.py); `download=true` fetches them with torchvision first.
 To run: `python scripts/train.py data=cifar10 model=resnet18k model.k=12 task=classification data.label_noise=0.2`.
+Source: docs/references.md §16.
 """
 
 from __future__ import annotations

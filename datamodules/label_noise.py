@@ -3,6 +3,7 @@
 Exactly round(fraction · n) labels are corrupted, chosen and relabelled once from `seed`, so two
 runs with the same seed see the same noisy training set; the corrupted indices are returned so
 that analyses can split clean from noisy examples.
+Source: docs/references.md §16.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ and 15% label noise. Inputs have shape (1, 40) (one channel, for the 1-D CNN; ML
 `mnist1d.data.make_dataset` reseeds Python's `random` and NumPy's global generator; we restore
 both afterwards so that generating the data never changes anyone else's random stream.
 To run: `python scripts/train.py data=mnist1d model=cnn1d task=classification`.
+Source: docs/references.md §17.
 """
 
 from __future__ import annotations

@@ -44,7 +44,7 @@ def _count(net: torch.nn.Module) -> int:
 
 @pytest.mark.parametrize("k", [1, 3, 12, 64])
 def test_resnet18k_parameter_count(k):
-    # Closed form, counted by hand from the layer list (REFERENCES §4):
+    # Closed form, counted by hand from the layer list (docs/references.md §16):
     # stem 27k; stage 1: 36k² + 8k; stage 2: 128k² + 14k; stage 3: 512k² + 28k; stage 4: 2048k² + 56k;
     # linear 80k + 10.  Total 2724k² + 213k + 10.
     assert _count(models.resnet18k(k)) == 2724 * k * k + 213 * k + 10

@@ -1,4 +1,4 @@
-"""Rahaman et al.'s claim on the default setup: low frequencies are learned first (REFERENCES.md §3).
+"""Rahaman et al.'s claim on the default setup: low frequencies are learned first (docs/references.md §6).
 
 After 3000 full-batch Adam steps (lr 3e-4) of the paper's 6x256 MLP, the normalized amplitude
 |f̂(k)|/A_k of the prediction falls with k: k = 5 is fitted (> 0.9) while k = 45, 50 are not (< 0.5),

@@ -1,4 +1,4 @@
-"""Over-parameterized linear regression: the min-norm solution, and GD from zero reaching it (REFERENCES §1)."""
+"""Over-parameterized linear regression: the min-norm solution, and GD from zero reaching it (docs/references.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Low-rank ground truths, completion and sensing data, and the deep matrix factorization model (REFERENCES §2)."""
+"""Low-rank ground truths, completion and sensing data, and the deep matrix factorization model (docs/references.md §3–4)."""
 
 from __future__ import annotations
 

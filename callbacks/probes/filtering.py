@@ -1,4 +1,7 @@
-"""Xu et al.'s filtering method as a probe: relative errors of the low and high parts per δ."""
+"""Xu et al.'s filtering method as a probe: relative errors of the low and high parts per δ.
+
+Source: docs/references.md §10.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Yin et al.'s Fourier heat map: error rate under a unit-norm Fourier basis perturbation of norm ε."""
+"""Yin et al.'s Fourier heat map: error rate under a unit-norm Fourier basis perturbation of norm ε.
+
+Source: docs/references.md §14.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Per-frequency amplitude of a 1-D model's predictions on its periodic grid (Rahaman et al.)."""
+"""Per-frequency amplitude of a 1-D model's predictions on its periodic grid (Rahaman et al.).
+
+Source: docs/references.md §6.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Wang et al.'s probe: accuracy on low-pass and high-pass filtered images, per radius."""
+"""Wang et al.'s probe: accuracy on low-pass and high-pass filtered images, per radius.
+
+Source: docs/references.md §15.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Radially averaged power spectrum of the model's input gradients (Wang et al. 2020)."""
+"""Radially averaged power spectrum of the model's input gradients (Wang et al. 2020).
+
+Source: docs/references.md §15.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Zhang et al.'s line-path spectrum: power of the model's outputs along random segments through probe points."""
+"""Zhang et al.'s line-path spectrum: power of the model's outputs along random segments through probe points.
+
+Source: docs/references.md §13.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""What the non-grid probes compare: Xu et al.'s values (one-hot targets, softmax outputs) and batched predictions."""
+"""What the non-grid probes compare: Xu et al.'s values (one-hot targets, softmax outputs) and batched predictions.
+
+Source: docs/references.md §10–11.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Xu et al.'s projection method as a probe: relative error of the prediction's spectrum along p."""
+"""Xu et al.'s projection method as a probe: relative error of the prediction's spectrum along p.
+
+Source: docs/references.md §11.
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ batches are (x, y, ...). ψ depends on x alone, so it is added batch by batch as
 loader yields (exactly the same values every epoch); validation, test and the probe set are the
 inner module's, untouched, and `clean_train_dataloader()` still gives the clean targets.
 ‖x‖ is the Euclidean norm of each flattened input as served, computed in float64.
+Source: docs/references.md §7.
 """
 
 from __future__ import annotations

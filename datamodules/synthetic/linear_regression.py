@@ -4,6 +4,7 @@ X has iid N(0, 1) entries (isotropic features, Hastie et al. 2019), β is a rand
 norm `signal`, y = Xβ + σε. Validation/test targets are noiseless (x·β), so their MSE is the
 excess risk E[(x·(ŵ − β))²] of Hastie et al.'s closed form. Everything is generated in float64;
 loaders serve `dtype` (float64 for GD checks at 1e-6, float32 for ordinary runs).
+Source: docs/references.md §1–2.
 """
 
 from __future__ import annotations

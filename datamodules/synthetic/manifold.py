@@ -6,6 +6,7 @@ f(φ) = Σ_i A_i sin(k_i φ + 2π ψ_i), ψ_i ~ U(0, 1) from `seed`, with k_i = 
 default. Because the samples are ordered by φ on a periodic grid, the spectrum along the curve is
 the grid spectrum of the predictions (GridProbe works as in 1-D). Training set = the grid (full
 batch, as in the paper); validation = the midpoints φ = 2π(j + ½)/N.
+Source: docs/references.md §8.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ Completion: inputs are observed (row, col) pairs (m, 2) int64 and targets W*[i, 
 validation set is every unobserved entry (generalization), the test set every entry (reconstruction).
 Sensing: inputs are Gaussian matrices A_i (m, n, n), targets <A_i, W*> (m, 1); validation/test are
 fresh measurements. Both expose `ground_truth` W* (n, n) float64 and serve whole tensors.
+Source: docs/references.md §3–4.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ f(t) = Σ_i A_i sin(2π k_i t + 2π φ_i), φ_i ~ U(0, 1) drawn from `seed`. The
 the grid itself (full batch, as in the paper; one epoch is `steps_per_epoch` full-batch steps);
 it is also the probe set, with the true amplitudes A_i as targets of the spectrum.
 Validation uses the grid's midpoints.
+Source: docs/references.md §6.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 Circle: y = sin(kθ) at x = (cos θ, sin θ), θ on the periodic grid θ_j = 2πj/n (n = 1001) or drawn
 uniformly; y is rescaled to ‖y‖ = 1 over the training set, as in the paper. Sphere: y = Y_k^m(x),
 a real spherical harmonic of degree k, at n points drawn uniformly on S² (normalized Gaussians).
+Source: docs/references.md §12.
 """
 
 from __future__ import annotations

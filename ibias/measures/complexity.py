@@ -16,6 +16,7 @@ Margin-normalized versions (`<name>_margin`) use gamma = 10th percentile of the 
 (correct logit - best other logit) on a classification probe set: squared measures / gamma^2,
 log_prod_spectral - log gamma^2, path_norm^2 / gamma^2, spectral_complexity / gamma. They are NaN
 while gamma <= 0 (fewer than 90% of probe points classified correctly).
+Source: docs/references.md §19.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ frequencies xi = w + a*(n/s) alias onto output frequency w, giving blocks [P(w +
 of size out x (in * prod s). PyTorch's cross-correlation flips the kernel, which conjugates P and
 leaves singular values unchanged. With zero padding (the usual nn.Conv2d) the true operator differs
 at the borders; this is the standard periodic approximation.
+Source: docs/references.md §18.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ prediction h and a target y,
 The kernel is n×n per δ: `GaussianFilters` builds it once (distances in row chunks, so no
 n×n×d intermediate), keeps the target's parts, and `errors(pred)` then costs one (n×n)·(n×C)
 product per δ.
+Source: docs/references.md §10.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 Frequencies are integers: (u, v) with u ∈ fftfreq(H)·H (cycles per image height) and v likewise
 for the width; the radius of (u, v) is √(u² + v²). Wang et al. 2020 (low/high-pass accuracy,
 input-gradient power) and Yin et al. 2019 (Fourier heat map) use these.
+Source: docs/references.md §14–15.
 """
 
 from __future__ import annotations

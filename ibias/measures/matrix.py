@@ -1,6 +1,7 @@
 """Low-rank matrix recovery (Gunasekar et al. 2017; Arora et al. 2019): ground truths and measurements.
 
 Pure functions on tensors. Effective rank lives in ibias/norms.py (not duplicated here).
+Source: docs/references.md §3–4.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ an error bound when the top two singular values are close. Measured on resnet18k
 init + 1% noise (scripts/bench_norms.py, a worst case: random matrices have tiny top gaps): cold
 start, median relative error 2e-5, worst 1e-4 (weights) and 1.3e-3 (W - W0, 500 iterations, capped);
 warm start after a 0.1% weight change, worst 1e-4 to 1e-3.
+Source: docs/references.md §18.
 """
 
 from __future__ import annotations

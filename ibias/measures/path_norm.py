@@ -13,6 +13,7 @@ F.adaptive_avg_pool2d in a forward method):
 - Average pools weigh each path by 1/window, which is squared too.
 - Max pooling, saturating or smooth activations and layer/group norms are refused; any other
   non-homogeneous function is caught by checking f(2x) = 2 f(x) with biases zeroed.
+Source: docs/references.md §19.
 """
 
 from __future__ import annotations

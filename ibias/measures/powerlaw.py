@@ -4,6 +4,7 @@ Fit p(x) ~ x^(-alpha) for x >= xmin by maximum likelihood (Clauset, Shalizi & Ne
 alpha = 1 + n_tail / sum log(x / xmin), with xmin chosen among the data to minimise the
 Kolmogorov-Smirnov distance D between the tail's empirical CDF and the fitted one, as the
 `powerlaw` package (used by WeightWatcher) does. D is the fit quality: small is a good fit.
+Source: docs/references.md §20.
 """
 
 from __future__ import annotations

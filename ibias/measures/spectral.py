@@ -2,6 +2,7 @@
 
 Conventions: a function on the periodic 1-D grid t_j = j/N (j = 0..N-1, no endpoint)
 returns one-sided amplitudes, so that A·sin(2πkt + φ) has amplitude A at k (0 < k < N/2).
+Source: docs/references.md §6, §11, §13.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ conv 3×3 (32·w) – ReLU – conv 3×3 (64·w) – ReLU – 2×2 max pool – 
 Convolutions are unpadded ('valid', the Keras default the paper's layer list implies): 32 → 30
 → 28 → 14, so at w = 1 the first FC layer has 64·14·14·400 weights and the net 5,041,402
 parameters. Channel counts round(32w), round(64w), round(400w), each at least 1.
+Source: docs/references.md §10.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ Three Conv1d layers (kernel 5, 3, 3; stride 2; padding 1) with ReLU, then one li
 flattened features. At width 25 on length-40 signals the lengths go 40 → 19 → 10 → 5, so the
 linear layer sees 25·5 = 125 features and the net has 5,210 parameters (the paper's baseline,
 ≈94% test accuracy on MNIST-1D).
+Source: docs/references.md §17.
 """
 
 from __future__ import annotations

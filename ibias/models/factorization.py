@@ -5,6 +5,7 @@ One model serves both recovery problems, told apart by the input:
   float matrices (B, n, n)   -> the inner products <A, W> (B, 1)   matrix sensing.
 Each factor starts with iid N(0, s²) entries, s = init_scale^(1/depth)·n^(−1/2), so the end-to-end
 matrix has entries of scale ≈ init_scale·n^(−1/2) (small init: the implicit low-rank regime).
+Source: docs/references.md §4.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A bias-free linear model w·x: the setting of the min-norm interpolation result (REFERENCES §1)."""
+"""A bias-free linear model w·x: the setting of the min-norm interpolation result (docs/references.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Fully connected ReLU networks of any width and depth (Rahaman et al. use 6 x 256)."""
+"""Fully connected ReLU networks of any width and depth (Rahaman et al. use 6 x 256).
+
+Source: docs/references.md §6.
+"""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ ResNet18) has 11,171,146.
 ResNet-9 (Page's DAWNBench net, width c = 64): conv c, conv 2c + pool + residual(2 convs),
 conv 4c + pool, conv 8c + pool + residual(2 convs), global max pool, linear without bias, output
 scaled by 1/8. Parameters: 1602c² + 177c for 10 classes, 6,573,120 at c = 64.
+Source: docs/references.md §16, §21.
 """
 
 from __future__ import annotations
