@@ -7,7 +7,7 @@ that has `probe_set()`, or pass `probe_set=ProbeSet(...)` for any LightningModul
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import lightning.pytorch as pl
 import torch
@@ -41,18 +41,21 @@ class SpectrumCallback(CadencedCallback):
     Ctrl-C, each heat map is saved as `spectrum_<probe>.png` in the run directory and logged to W&B
     as an image and as a long-format table (step, row, value). A probe's latest `Measurement.image`
     (e.g. the Fourier heat map) is saved as `spectrum_<probe>_image.png` and logged as an image at
-    the same times; `heatmap_every_n_events` also does both during training.
+    the same times; `heatmap_every_n_events` also does both during training. `probes` is a list,
+    or a mapping {name: probe} (configs use one, so an override names the probe, not its index).
     """
 
     def __init__(
         self,
-        probes: Sequence[Probe] | None = None,
+        probes: Sequence[Probe] | Mapping[str, Probe | None] | None = None,
         every_n_steps: int | None = None,
         every_n_epochs: int | None = None,
         probe_set: ProbeSet | None = None,
         heatmap_every_n_events: int | None = None,
     ) -> None:
         super().__init__(every_n_steps, every_n_epochs, probe_set, publish_every_n_events=heatmap_every_n_events)
+        if isinstance(probes, Mapping):  # from a config: {name: probe}, so overrides say probes.filter.subset=100
+            probes = [p for p in probes.values() if p is not None]  # probes.<name>=null drops one
         self.probes = list(probes) if probes is not None else [GridProbe()]
         names = [p.name for p in self.probes]
         if len(set(names)) != len(names):

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ibias.models import build_model  # noqa: E402
+from ibias.models import build_model
 
 # name -> (input shape, batch size); sizes are each constructor's defaults.
 BENCH = {

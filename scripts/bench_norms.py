@@ -17,17 +17,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-
-from callbacks.weight_norms import WeightNormCallback  # noqa: E402
-from ibias.measures.norms import layer_norms, power_spectral_norm, snapshot, weight_matrices  # noqa: E402
-from ibias.models import build_model  # noqa: E402
+from callbacks.weight_norms import WeightNormCallback
+from ibias.measures.norms import layer_norms, power_spectral_norm, snapshot, weight_matrices
+from ibias.models import build_model
 
 
 def timed(callback: WeightNormCallback, model: torch.nn.Module, repeats: int, fresh_power: bool) -> tuple[list[float], dict]:

@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import lightning.pytorch as pl
+import torch
 
-import lightning.pytorch as pl  # noqa: E402
-import torch  # noqa: E402
-
-from callbacks import SpectrumCallback  # noqa: E402
-from datamodules import SinusoidDataModule  # noqa: E402
-from ibias.models import mlp  # noqa: E402
-from ibias.run.tasks import RegressionModule  # noqa: E402
+from callbacks import SpectrumCallback
+from datamodules import SinusoidDataModule
+from ibias.models import mlp
+from ibias.run.tasks import RegressionModule
 
 
 def plain_loop(steps: int) -> float:

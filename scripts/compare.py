@@ -6,11 +6,8 @@ To run: python scripts/compare.py RUN_DIR [RUN_DIR ...] [--out compare] [--sweep
 
 import argparse
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-
-from ibias.analysis.compare import CompareError, compare  # noqa: E402
+from ibias.analysis.compare import CompareError, compare
 
 
 def main(argv: list[str] | None = None) -> int:

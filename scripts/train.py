@@ -3,17 +3,12 @@
 To run: python scripts/train.py [experiment=spectral_bias_1d] [model.width=512] [-m for sweeps]
 """
 
-import sys
-from pathlib import Path
-
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-
-from ibias.run.config import register_schemas  # noqa: E402
-from ibias.run.train import train  # noqa: E402
+from ibias.run.config import register_schemas
+from ibias.run.train import train
 
 register_schemas()
 

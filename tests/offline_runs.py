@@ -6,10 +6,9 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from ibias.analysis.wandb_io import find_runs, read_run
+from ibias.analysis.wandb_io import find_runs, read_finished_run
 
 # The child logs `spec` with the real wandb client, the way Lightning's WandbLogger does:
 # define_metric on trainer/global_step, one wandb.log call per row.
@@ -47,10 +46,5 @@ def write_offline_run(root: Path, spec: dict, timeout: float = 60.0) -> Path:
     env["WANDB_SILENT"] = "true"
     subprocess.run([sys.executable, "-c", CHILD, str(spec_path), str(root)], env=env, check=True, timeout=timeout)
     (run_dir,) = find_runs(root)
-    # finish() can return before wandb's service has flushed the log: wait for the exit record.
-    deadline = time.monotonic() + timeout
-    while not read_run(run_dir).exited:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{run_dir} never got its exit record")
-        time.sleep(0.2)
+    read_finished_run(run_dir, timeout)  # finish() can return before wandb's service has flushed the log
     return run_dir

@@ -113,3 +113,27 @@ def test_runs_with_nothing_in_common_are_a_one_line_error(tmp_path, runs):
     assert done.stderr.strip().count("\n") == 0 and "share no logged metric" in done.stderr
     done = compare_cli(*map(str, runs), "--out", str(tmp_path / "cmp"), "--sweep-param", "model.depth")
     assert done.returncode == 2 and "model.depth is not in the config" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_a_frequency_principle_run_is_plotted_per_delta_and_per_real_frequency(tmp_path):
+    """A real (debug-sized) run of callbacks=frequency_principle, written by scripts/train.py, compared."""
+    from conftest import run_train
+
+    done = run_train(tmp_path / "run", "experiment=frequency_principle_mnist1d", "debug=quick")
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = tmp_path / "cmp"
+    assert compare_cli(str(tmp_path / "run"), "--out", str(out)).returncode == 0
+    for name in ("convergence_filter_e_low.png", "convergence_filter_e_high.png", "heatmap_filter.png",
+                 "convergence_projection_relerr.png", "heatmap_projection.png"):
+        assert (out / name).stat().st_size > 1000, name
+    (run,) = load_runs([tmp_path / "run"])
+    records = probe_records([run], common_metrics([run]))
+    deltas = records["filter"].series_named("e_low")
+    assert [name for name, _, _ in series_lines(run, "filter", deltas, "trainer/global_step")] == \
+        [f"δ (kernel variance)={d:g}" for d in (2, 4, 6, 8, 10, 12, 14, 16, 18, 20)]
+    peaks = records["projection"].series_named("relerr")
+    lines = series_lines(run, "projection", peaks, "trainer/global_step")
+    assert len(lines) == len(peaks.coords) >= 3 and all(len(ys) == 3 for _, _, ys in lines)  # start + 2 epochs
+    for (name, _, _), key, k in zip(lines, peaks.keys(), peaks.coords):
+        assert 0 < k < 10 and name == f"frequency along p={k:g}" and key == f"relerr_k{k:.4g}"  # a frequency, not an index

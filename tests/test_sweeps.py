@@ -19,7 +19,7 @@ from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 from wandb.sdk.launch.sweeps.utils import create_sweep_command_args
 
-from conftest import CONFIG_DIR, compose_config
+from conftest import CONFIG_DIR
 from ibias.analysis.compare import compare, sweep_points
 from ibias.analysis.wandb_io import find_runs, read_run
 from ibias.run.config import register_schemas
@@ -90,10 +90,9 @@ def test_documented_hydra_multirun_sweeps_the_same_values(path):
 
 @pytest.mark.slow  # ~40 s on the shared 2-core machine: two real training jobs
 def test_hydra_multirun_jobs_each_finish_their_own_wandb_run(tmp_path):
-    smoke = compose_config("experiment=double_descent_mnist1d").smoke
-    command = [sys.executable, str(ROOT / "scripts" / "train.py"), "-m", "experiment=double_descent_mnist1d", *smoke,
-               "model.width=4,8", "trainer.max_steps=3", "trainer.accelerator=cpu", "trainer.enable_progress_bar=false",
-               "logger.mode=offline", "logger.log_model=true", f"hydra.sweep.dir={tmp_path}",
+    command = [sys.executable, str(ROOT / "scripts" / "train.py"), "-m", "experiment=double_descent_mnist1d", "debug=quick",
+               "model.width=4,8", "trainer.enable_checkpointing=true", "logger.mode=offline", "logger.log_model=true",
+               f"hydra.sweep.dir={tmp_path}",
                "hydra.sweep.subdir=${hydra.job.num}"]  # train.yaml's override_dirname subdir exceeds 255 chars here
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]

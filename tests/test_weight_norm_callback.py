@@ -171,7 +171,6 @@ import sys
 import torch
 from lightning.pytorch import Trainer
 from lightning.pytorch.loggers import WandbLogger
-sys.path.insert(0, sys.argv[2])
 from test_weight_norm_callback import TinyClassifier
 from callbacks.weight_norms import WeightNormCallback
 
@@ -189,23 +188,19 @@ def test_wandb_offline_run_gets_rows_and_the_layer_table(tmp_path):
     import os
     import subprocess
     import sys
-    import time
     from pathlib import Path
 
-    from ibias.analysis.wandb_io import find_runs, read_run
+    from ibias.analysis.wandb_io import find_runs, read_finished_run
 
     root = Path(__file__).resolve().parents[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
     for name in ("CONFIG", "CACHE", "DATA", "ARTIFACT"):  # keep wandb's side files out of $HOME
         env[f"WANDB_{name}_DIR"] = str(tmp_path / "wandb_home")
-    env.update(WANDB_SILENT="true", PYTHONPATH=os.pathsep.join([str(root), env.get("PYTHONPATH", "")]))
-    subprocess.run([sys.executable, "-c", WANDB_CHILD, str(tmp_path), str(root / "tests")], env=env, check=True,
+    env.update(WANDB_SILENT="true", PYTHONPATH=os.pathsep.join([str(root), str(root / "tests"), env.get("PYTHONPATH", "")]))
+    subprocess.run([sys.executable, "-c", WANDB_CHILD, str(tmp_path)], env=env, check=True,
                    timeout=120, cwd=root)
     (run_dir,) = find_runs(tmp_path)
-    deadline = time.monotonic() + 60
-    while not read_run(run_dir).exited and time.monotonic() < deadline:  # finish() may return before the flush
-        time.sleep(0.2)
-    run = read_run(run_dir)
+    run = read_finished_run(run_dir)  # finish() may return before the flush
     steps, fro = run.series("norms/net.0.weight/fro", x="trainer/global_step")
     assert steps == [0, 1, 2] and all(v > 0 for v in fro)
     assert run.series("norms/model/dist_init_sq", x="trainer/global_step")[1][0] == 0.0
@@ -224,8 +219,8 @@ def test_norms_full_config_in_the_training_pipeline(tmp_path):
     from conftest import CPU_SMOKE, compose_config
     from ibias.run.train import build_callbacks, build_network
 
-    smoke = compose_config("experiment=double_descent_mnist1d").smoke
-    cfg = compose_config("experiment=double_descent_mnist1d", "callbacks=norms_full", *CPU_SMOKE, *smoke)
+    cfg = compose_config("experiment=double_descent_mnist1d", "callbacks=norms_full", *CPU_SMOKE, "trainer.max_epochs=1",
+                         "callbacks.weight_norms.every_n_epochs=1")
     callbacks = build_callbacks(cfg)
     (norms,) = [c for c in callbacks if isinstance(c, WeightNormCallback)]
     datamodule = instantiate(cfg.data, _convert_="all")

@@ -244,3 +244,20 @@ def find_runs(root: str | Path) -> list[Path]:
             continue
         found.setdefault(log.parent.resolve(), log.parent)
     return sorted(found.values())
+
+
+def read_finished_run(run: str | Path, timeout: float = 60.0) -> RunRecord:
+    """Return read_run(run) once its exit record is on disk: wandb's finish() can return before the flush.
+
+    Raises TimeoutError after `timeout` seconds (a run that crashed never writes one; use read_run).
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    record = read_run(run)
+    while not record.exited:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{run} has no exit record after {timeout:g} s: the run did not finish")
+        time.sleep(0.2)
+        record = read_run(run)
+    return record

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig
 
 from .optim import OptimizerConfig
 
@@ -29,6 +30,18 @@ class RunSchema:
     tags: list[str] = field(default_factory=list)
     job_type: str = "train"
     notes: str | None = None
+
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"  # the checkout's configs/ (configs are not packaged)
+
+
+def compose_config(*overrides: str) -> DictConfig:
+    """Return configs/train.yaml composed with `overrides`, as scripts/train.py would see it (no hydra node)."""
+    from hydra import compose, initialize_config_dir
+
+    register_schemas()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose(config_name="train", overrides=list(overrides))
 
 
 def register_schemas() -> None:
