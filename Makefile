@@ -15,10 +15,10 @@ train: $(PY)
 	$(PY) scripts/train.py $(ARGS)
 
 test: $(PY)
-	$(PY) -m pytest -q $(ARGS)
+	$(PY) -m pytest -q -n auto $(ARGS)
 
 test-slow: $(PY)
-	$(PY) -m pytest -q -m slow $(ARGS)
+	$(PY) -m pytest -q -n auto -m slow $(ARGS)
 
 lint: $(PY)
 	$(PY) -m ruff check .
