@@ -3,8 +3,8 @@
 To run: `Trainer(callbacks=[WeightNormCallback(every_n_steps=100)])` on any LightningModule; add
 `measures="all"` for the full set (nuclear norm, effective rank, power-law alpha, path norm,
 Bartlett's spectral complexity ...; the conv operator norm `operator` only by name, it is costly).
-Logs `norms/<parameter name>/<measure>` and `norms/model/<measure>` (see ibias/norms.py and
-ibias/complexity.py for the definitions and the conv convention: weights reshaped (out, in*k*k)
+Logs `norms/<parameter name>/<measure>` and `norms/model/<measure>` (see ibias/measures/norms.py and
+ibias/measures/complexity.py for the definitions and the conv convention: weights reshaped (out, in*k*k)
 unless the measure is `operator`).
 """
 

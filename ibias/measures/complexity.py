@@ -1,6 +1,6 @@
 """Model-level complexity measures (Jiang et al. 2019; Bartlett et al. 2017) from per-layer norms.
 
-W_i runs over every >= 2-D weight, conv weights reshaped (out, in*k*k) (see ibias/norms.py);
+W_i runs over every >= 2-D weight, conv weights reshaped (out, in*k*k) (see ibias/measures/norms.py);
 W_i^0 is the init snapshot. Squared quantities follow Jiang et al.'s definitions:
 
     log_prod_spectral   = sum_i log ||W_i||_2^2
@@ -8,7 +8,7 @@ W_i^0 is the init snapshot. Squared quantities follow Jiang et al.'s definitions
     sum_stable_rank     = sum_i ||W_i||_F^2 / ||W_i||_2^2
     dist_init_sq        = sum_i ||W_i - W_i^0||_F^2
     param_norm_sq       = sum over ALL parameters (biases, BatchNorm too) of ||theta||^2
-    path_norm           = sqrt(sum_paths prod w^2) (ibias/path_norm.py)
+    path_norm           = sqrt(sum_paths prod w^2) (ibias/measures/path_norm.py)
     spectral_complexity = (prod_i ||W_i||_2) * (sum_i ||W_i^T - M_i^T||_{2,1}^{2/3} / ||W_i||_2^{2/3})^{3/2}
                           (Bartlett), M_i = W_i^0 when a reference is given, else 0.
 

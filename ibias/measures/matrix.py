@@ -1,6 +1,6 @@
 """Low-rank matrix recovery (Gunasekar et al. 2017; Arora et al. 2019): ground truths and measurements.
 
-Pure functions on tensors. Effective rank lives in ibias/norms.py (not duplicated here).
+Pure functions on tensors. Effective rank lives in ibias/measures/norms.py (not duplicated here).
 Source: docs/references.md §3–4.
 """
 

@@ -3,7 +3,7 @@
 Which weights: every parameter with >= 2 dimensions (Linear, Conv1d/2d/3d, embeddings, ...).
 Conv convention: a weight (out, in, *kernel) is reshaped to the matrix (out, in*prod(kernel))
 (Jiang et al. 2019). Every number here is a norm of that matrix, NOT the operator norm of the
-convolution; the measure `operator` (ibias/conv_norms.py, Sedghi et al. 2018) is that one.
+convolution; the measure `operator` (ibias/measures/conv_norms.py, Sedghi et al. 2018) is that one.
 
 Spectral norms (`spectral`, `dist_spectral`): exact (singular_values) when min(out, fan_in) <=
 exact_max_dim (method="auto"), else power iteration on W^T W warm-started from the last call's

@@ -13,7 +13,7 @@ OPTIMIZERS = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.o
 class OptimizerConfig:
     """task.optimizer: name in OPTIMIZERS; momentum is used by SGD only, betas by Adam/AdamW only.
 
-    Also the structured-config schema of task.optimizer (ibias/config.py), so a typo'd type fails at compose time.
+    Also the structured-config schema of task.optimizer (ibias/run/config.py), so a typo'd type fails at compose time.
     """
 
     name: str = "adam"
