@@ -34,8 +34,8 @@ def test_the_slurm_launcher_config_composes_onto_the_plugin():
 @pytest.mark.slow  # 2 min on the shared 2-core machine (load ~6): two training processes side by side
 def test_a_submitit_local_multirun_runs_each_job_in_its_own_process_and_wandb_run(tmp_path):
     command = [sys.executable, str(ROOT / "scripts" / "train.py"), "-m", "hydra/launcher=local",
-               "experiment=double_descent_mnist1d", "debug=quick", "model.width=4,8", "logger.mode=offline", f"hydra.sweep.dir={tmp_path}",
-               "hydra.sweep.subdir=${hydra.job.num}"]
+               "experiment=double_descent_mnist1d", "debug=quick", "model.width=4,8", "logger.mode=offline",
+               f"hydra.sweep.dir={tmp_path}", "hydra.sweep.subdir=${hydra.job.num}"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     runs = [read_run(d) for d in find_runs(tmp_path)]
