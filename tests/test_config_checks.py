@@ -7,7 +7,11 @@ int = -1), MNIST1DDataModule(label_noise: LabelNoise = 0.0) with LabelNoise = fl
 
 from __future__ import annotations
 
+import copy
+
 import pytest
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from omegaconf import OmegaConf, open_dict
 
 from conftest import CPU_SMOKE, compose_config, run_train
 from ibias.run.config import check_config
@@ -48,13 +52,39 @@ BAD = [
 ]
 
 
+@pytest.fixture(scope="module")
+def composed():
+    """Return {data option: its debug=quick config}, composed once (composing is most of a check's cost)."""
+    return {data: compose_config(*CPU_SMOKE[:1], *([f"data={data}"] if data else [])) for data in (None, "mnist1d", "cifar10")}
+
+
+def with_override(cfg, line: str):
+    """Return a copy of `cfg` with one command-line override applied, its value parsed by Hydra's own parser."""
+    (override,) = OverridesParser.create().parse_overrides([line])
+    cfg = copy.deepcopy(cfg)
+    with open_dict(cfg):
+        OmegaConf.update(cfg, override.key_or_group, override.value(), merge=True, force_add=override.is_add())
+    return cfg
+
+
 @pytest.mark.parametrize(("overrides", "message"), BAD, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
-def test_a_bad_value_fails_before_anything_is_built_naming_its_key(overrides, message, tmp_path):
-    cfg = compose_config(*overrides, *CPU_SMOKE[:1])
+def test_a_bad_value_fails_before_anything_is_built_naming_its_key(overrides, message, composed, tmp_path):
+    groups = [o for o in overrides if o.startswith("data=")]
+    cfg = composed[groups[0].split("=")[1] if groups else None]
+    for line in overrides:
+        if line not in groups:
+            cfg = with_override(cfg, line)
     with pytest.raises(ValueError) as err:
         build_run(cfg, tmp_path / "run")
     assert message in str(err.value)
     assert not (tmp_path / "run").exists()  # failed before the run folder, the data or the model existed
+
+
+@pytest.mark.parametrize("overrides", [["model.width=abc"], ["trainer.max_steps=abc"], ["data=mnist1d", "data.label_noise=2"]])
+def test_the_issues_examples_fail_the_same_when_hydra_composes_them(overrides, tmp_path):
+    message = dict((tuple(o), m) for o, m in BAD)[tuple(overrides)]
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        build_run(compose_config(*overrides, *CPU_SMOKE[:1]), tmp_path / "run")
 
 
 def test_every_shipped_option_passes_the_checks():
