@@ -20,7 +20,7 @@ import torch
 
 from conftest import CPU_SMOKE, ROOT, TINY_DEFAULT_RUN, compose_config, run_train
 from ibias.analysis.records import STEP_AXIS, heatmap_table_key
-from ibias.analysis.wandb_io import find_runs, read_run
+from ibias.analysis.wandb_io import find_runs, join_parts, read_run
 from ibias.run.config import ConfigError, resumed_config
 from ibias.run.train import build_run, train_from_command_line
 
@@ -90,6 +90,12 @@ def test_resume_continues_the_run_with_new_overrides(straight_and_resumed):
     assert runs[-1].config["trainer"]["max_steps"] == 40 and runs[-1].config["resume"] == str(root / "resumed")
     assert_same(values(runs), values(parts(root / "straight")))
     assert not (root / "ignored").exists()  # the run went on in its own folder
+    (joined,) = join_parts(runs)  # how compare.py and learning_order.py read it: one run
+    assert_same(values([joined]), values(parts(root / "straight")))
+    assert heatmap_table(joined) == heatmap_table(parts(root / "straight")[0])  # the heat map spans steps 0-40
+    order = subprocess.run([sys.executable, str(ROOT / "scripts" / "learning_order.py"), str(root / "resumed"), "--level", "0"],
+                           capture_output=True, text=True, timeout=120)
+    assert order.returncode == 0 and "monotone in frequency" in order.stdout, order.stderr
 
 
 def test_resume_refuses_what_would_not_continue_the_run(straight_and_resumed, tmp_path):
