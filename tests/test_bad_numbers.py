@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
 from callbacks import GridProbe
-from callbacks.finite_loss import NonFiniteLossError
+from callbacks.finite_loss import NonFiniteLossError, StopOnNonFiniteLoss
 from conftest import CPU_SMOKE, TINY_DEFAULT_RUN, compose_config
 from ibias.analysis.records import LAYER_TABLE_KEY, STEP_AXIS, heatmap_table_key
 from ibias.analysis.wandb_io import find_runs, read_finished_run
@@ -35,6 +36,18 @@ def test_a_nan_loss_stops_the_run_naming_its_step_and_keeps_the_analysis(tmp_pat
     assert run.exit_code == 1  # the W&B run is finished, marked failed
     assert (tmp_path / "spectrum_grid.png").is_file()  # the heat map so far, saved and logged
     assert any(heatmap_table_key("grid") in row for row in run.history) and any(LAYER_TABLE_KEY in row for row in run.history)
+
+
+@pytest.mark.parametrize("read_every_step", [True, False])  # False: the accelerator path, first bad step kept on device
+def test_the_first_non_finite_loss_is_named_with_its_step(read_every_step):
+    guard = StopOnNonFiniteLoss(check_every_n_steps=4, read_every_step=read_every_step)
+    trainer = SimpleNamespace(global_step=0)
+    losses = [1.0, 0.5, float("inf"), float("nan"), 0.2]  # batch i is the loss at step i (before update i + 1)
+    with pytest.raises(NonFiniteLossError, match=r"the training loss is inf at step 2 \(stopped at step \d\)") as err:
+        for i, value in enumerate(losses):
+            trainer.global_step = i + 1
+            guard.on_train_batch_end(trainer, None, {"loss": torch.tensor(value)}, None, i)
+    assert f"stopped at step {3 if read_every_step else 4}" in str(err.value)  # at once, or at the next check
 
 
 def test_a_frequency_without_target_amplitude_is_logged_as_nan_with_a_warning():
