@@ -17,6 +17,7 @@ import time
 
 import pytest
 import torch
+from omegaconf import OmegaConf
 
 from conftest import CPU_SMOKE, ROOT, TINY_DEFAULT_RUN, compose_config, run_train
 from ibias.analysis.records import STEP_AXIS, heatmap_table_key
@@ -122,6 +123,16 @@ def test_ckpt_path_starts_a_new_run_from_the_weights(straight_and_resumed, tmp_p
     assert run.trainer.global_step == 0  # a new run: step, optimizer and W&B run start afresh
     with pytest.raises(ConfigError, match="holds weights for another network"):
         build_run(compose_config(*TINY_DEFAULT_RUN, *CPU_SMOKE, "model.width=16", f"ckpt_path={ckpt}"), tmp_path)
+
+
+def test_a_new_run_gets_its_id_before_anything_is_built_and_a_wandb_agents_id_is_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("WANDB_RUN_ID", raising=False)
+    build_run(compose_config(*TINY_DEFAULT_RUN, *CPU_SMOKE), tmp_path / "new")
+    saved = OmegaConf.load(tmp_path / "new" / "config.yaml")
+    assert len(saved.run.id) == 8 and saved.run.id.isalnum()  # what resume= reopens
+    monkeypatch.setenv("WANDB_RUN_ID", "sweep123")  # `wandb agent` starts each sweep run with its id set here
+    build_run(compose_config(*TINY_DEFAULT_RUN, *CPU_SMOKE), tmp_path / "agent")
+    assert OmegaConf.load(tmp_path / "agent" / "config.yaml").run.id == "sweep123"
 
 
 @pytest.mark.slow  # ~1-2 min on the shared 2-core machine: 600 + (≥300 + resume) steps of the default MLP

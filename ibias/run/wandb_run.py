@@ -50,8 +50,11 @@ def check_credentials(mode: str) -> None:
 
 
 def new_run_id() -> str:
-    """Return a fresh W&B run id: 8 random lowercase letters and digits, the form wandb gives its own ids."""
-    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8))
+    """Return $WANDB_RUN_ID if set (a `wandb agent` sets it: the sweep waits for that id), else a fresh id.
+
+    A fresh id is 8 random lowercase letters and digits, the form wandb gives its own ids.
+    """
+    return os.environ.get("WANDB_RUN_ID") or "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8))
 
 
 def logged_so_far(output_dir: Path, run_id: str) -> tuple[dict[str, int], int]:
