@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import collections.abc as abc
 import dataclasses
+import enum
 import inspect
 import operator
+import os
 import types
 import typing
 from dataclasses import dataclass, field
@@ -226,7 +228,7 @@ def _locate(path: str, key: str):
 
 def _fits(value: Any, hint: Any) -> bool:
     """Return True when a plain config value (None, bool, int, float, str, list, dict) fits the type hint."""
-    if hint is Any or hint is inspect.Parameter.empty or isinstance(hint, typing.TypeVar):
+    if hint is Any or hint is object or hint is inspect.Parameter.empty or isinstance(hint, typing.TypeVar):
         return True
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is typing.Annotated:
@@ -258,6 +260,8 @@ def _fits(value: Any, hint: Any) -> bool:
         return isinstance(value, dict) and (len(args) < 2 or all(_fits(v, args[1]) for v in value.values()))
     if dataclasses.is_dataclass(hint):
         return isinstance(value, dict)
+    if isinstance(hint, type) and issubclass(hint, (os.PathLike, enum.Enum)):  # a path, or an enum by name or value
+        return isinstance(value, str) or (issubclass(hint, enum.Enum) and value in [m.value for m in hint])
     return False  # a class no YAML value can be (a tensor, a callable): only a `_target_` node builds one
 
 
@@ -294,6 +298,10 @@ def _describe(hint: Any) -> str:
         return f"a list of {_plural(_describe(args[0]))}" if args else "a list"
     if container in (dict, abc.Mapping, abc.MutableMapping):
         return "a mapping" + (f" of {_plural(_describe(args[1]))}" if len(args) == 2 else "")
+    if isinstance(hint, type) and issubclass(hint, os.PathLike):
+        return "a path"
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return "one of " + ", ".join(_show(m.name) for m in hint)
     return f"a {getattr(hint, '__name__', str(hint))} (a node with _target_)"
 
 
