@@ -16,7 +16,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import OmegaConf, open_dict
 
 from conftest import CPU_SMOKE, ROOT, compose_config
-from ibias.run.config import check_config
+from ibias.run.config import check_call, check_config
 from ibias.run.train import build_run
 
 # (overrides, what the error must say). This list is the issue's "every bad input tried and its message".
@@ -109,3 +109,13 @@ def test_the_command_line_exits_with_the_message_and_no_traceback(tmp_path, monk
     with pytest.raises(SystemExit) as err:
         runpy.run_path(str(ROOT / "scripts" / "train.py"), run_name="__main__")
     assert err.value.code == "error: model.width='abc' is not allowed: mlp() takes width as an integer (its default: 256)"
+
+
+def test_a_missing_argument_is_named_unless_it_comes_later():
+    def layer(width: int, depth: int = 2) -> None:
+        """A stand-in constructor."""
+
+    with pytest.raises(ValueError, match=r"model has no width, which layer\(\) needs \(no default\); add model.width=..."):
+        check_call({"depth": 3}, layer, "model", "layer()")
+    check_call({"depth": 3}, layer, "model", "layer()", complete=False)  # _partial_: true, or _args_
+    check_call({"depth": 3}, layer, "model", "layer()", injected=("width",))  # filled in by train.py

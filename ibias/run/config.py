@@ -142,8 +142,9 @@ def check_config(cfg: DictConfig) -> None:
             raise ConfigError(f"model.{key} is set from the data (datamodule.{key}); remove it from the model config")
     check_call(model, MODELS[name], "model", f"{name}()", injected)
     for key, node in _target_nodes(plain):
+        complete = not (node.get("_partial_") or node.get("_args_"))  # else arguments come later or by position
         check_call({k: v for k, v in node.items() if k not in HYDRA_KEYS}, _locate(node["_target_"], key), key,
-                   node["_target_"].rsplit(".", 1)[-1], ("model",) if key == "task" else ())
+                   node["_target_"].rsplit(".", 1)[-1], ("model",) if key == "task" else (), complete)
     check_call(plain["trainer"], pl.Trainer.__init__, "trainer", "lightning.Trainer", ("callbacks", "logger", "default_root_dir"))
     optimizer = (plain.get("task") or {}).get("optimizer") or {}
     if optimizer.get("name", "adam") not in OPTIMIZERS:
@@ -157,8 +158,12 @@ def check_config(cfg: DictConfig) -> None:
             raise ConfigError(f"checkpoint.{key}={value} must be a positive integer, or null (at the analysis cadence)")
 
 
-def check_call(values: dict[str, Any], fn, prefix: str, owner: str, injected: tuple[str, ...] = ()) -> None:
-    """Raise ConfigError unless `fn(**values, <injected>)` binds and every value fits its parameter's type hint."""
+def check_call(values: dict[str, Any], fn, prefix: str, owner: str, injected: tuple[str, ...] = (),
+               complete: bool = True) -> None:
+    """Raise ConfigError unless `fn(**values, <injected>)` binds and every value fits its parameter's type hint.
+
+    complete=False: arguments without a default may be missing (given later, or by position).
+    """
     params = inspect.signature(fn).parameters
     hints = _hints(fn.__init__ if inspect.isclass(fn) else fn)
     takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
@@ -170,7 +175,7 @@ def check_call(values: dict[str, Any], fn, prefix: str, owner: str, injected: tu
             raise ConfigError(f"{prefix}.{key} is not an argument of {owner}; it takes {', '.join(named) or 'nothing'}")
         _check_value(f"{prefix}.{key}", value, hints.get(key, Any), owner, named[key].default)
     missing = [n for n, p in named.items() if p.default is p.empty and n not in values and n not in injected]
-    if missing:
+    if missing and complete:
         raise ConfigError(f"{prefix} has no {', '.join(missing)}, which {owner} needs (no default); "
                           f"add {prefix}.{missing[0]}=...")
 
