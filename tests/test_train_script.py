@@ -77,3 +77,4 @@ def test_a_probe_frequency_above_nyquist_is_named(tmp_path):
     proc = run_train(tmp_path, "data.num_points=64", "~logger", timeout=120)
     assert proc.returncode != 0
     assert "[35, 40, 45, 50]" in proc.stderr and "num_points" in proc.stderr
+    assert "error: data (datamodules.SinusoidDataModule): freqs" in proc.stderr and "Traceback" not in proc.stderr

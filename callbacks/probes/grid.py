@@ -37,7 +37,7 @@ class GridProbe(Probe):
             raise ValueError(
                 "GridProbe needs a ProbeSet with grid_freqs (a periodic 1-D grid); this probe set "
                 "has none. Use a grid datamodule (data=sinusoids_1d, circle, manifold), another analysis "
-                "(callbacks=filtering, projection, matrix or none), or pass "
+                "(callbacks=filtering, matrix or none), or pass "
                 "ProbeSet(inputs=grid, targets=y, grid_freqs=..., target_amplitudes=...)."
             )
         super().setup(probe_set)

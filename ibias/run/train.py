@@ -16,6 +16,7 @@ from pathlib import Path
 
 import lightning.pytorch as pl
 import torch
+from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ModelCheckpoint, ProgressBar
 from omegaconf import DictConfig, OmegaConf, open_dict
@@ -37,7 +38,7 @@ def build_callbacks(cfg: DictConfig, output_dir: Path | None = None) -> list[pl.
     would otherwise reject, so one switch turns the bar off whatever the callback set.
     """
     entries = cfg.get("callbacks") or {}
-    built = [instantiate(spec, _convert_="all") for spec in entries.values() if spec is not None]
+    built = [build(spec, f"callbacks.{name}") for name, spec in entries.items() if spec is not None]
     if cfg.trainer.get("enable_progress_bar", True) is False:
         built = [cb for cb in built if not isinstance(cb, ProgressBar)]
     built.append(StopOnNonFiniteLoss(check_every_n_steps=cfg.trainer.get("log_every_n_steps") or 50))
@@ -60,6 +61,15 @@ def last_checkpoint(spec, callbacks: Sequence[pl.Callback], output_dir: Path) ->
         epochs = None if steps else min((c.every_n_epochs for c in cadences if c.every_n_epochs), default=1)
     return ModelCheckpoint(dirpath=output_dir / LAST_CHECKPOINT.parent, filename="last", save_top_k=0, save_last=True,
                            every_n_train_steps=steps, every_n_epochs=epochs if not steps else None)
+
+
+def build(spec: DictConfig, key: str, **kwargs):
+    """Return hydra's instantiate(spec); a constructor's refusal becomes a ConfigError that names the config key."""
+    try:
+        return instantiate(spec, _convert_="all", **kwargs)
+    except InstantiationException as err:
+        cause = err.__cause__ or err
+        raise ConfigError(f"{key} ({spec.get('_target_')}): {cause}") from err
 
 
 def build_network(cfg: DictConfig, datamodule: pl.LightningDataModule):
@@ -101,9 +111,9 @@ def build_run(cfg: DictConfig, output_dir: Path | str) -> Run:
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
     pl.seed_everything(cfg.seed, workers=True)
 
-    datamodule = instantiate(cfg.data, _convert_="all")
+    datamodule = build(cfg.data, "data")
     network = build_network(cfg, datamodule)
-    module = instantiate(cfg.task, model=network, _convert_="all")
+    module = build(cfg.task, "task", model=network)
     check_task_matches_data(module.task, datamodule)
     if cfg.get("ckpt_path"):
         load_weights(module, Path(cfg.ckpt_path))
@@ -125,7 +135,9 @@ def load_weights(module: pl.LightningModule, path: Path) -> None:
     try:
         module.load_state_dict(state)
     except RuntimeError as err:
-        raise ConfigError(f"ckpt_path={path} holds weights for another network: {err}. Use the model config it was "
+        lines = [line.strip() for line in str(err).splitlines()[1:]]  # torch lists every mismatch, one per line
+        first = lines[0] + (f" (and {len(lines) - 1} more)" if len(lines) > 1 else "") if lines else str(err)
+        raise ConfigError(f"ckpt_path={path} holds weights for another network: {first}. Use the model config it was "
                           f"trained with (config.yaml beside its checkpoints/ folder)") from err
 
 
