@@ -19,7 +19,7 @@ from ibias.probe_set import ProbeSet
 
 from .cifar10_format import FOLDER, cifar10_folder, read_cifar10
 from .gpu_batches import CIFAR10_MEAN, CIFAR10_STD, Normalize, augmented_batches_loader
-from .label_noise import check_label_noise, corrupt_labels, corrupted_mask
+from .label_noise import LabelNoise, check_label_noise, corrupt_labels, corrupted_mask
 
 
 class CIFAR10DataModule(pl.LightningDataModule):
@@ -34,6 +34,7 @@ class CIFAR10DataModule(pl.LightningDataModule):
     task = "classification"
     num_outputs = 10
     input_shape = (3, 32, 32)
+    shards_itself = True  # its batch loaders split every epoch by DDP rank: no DistributedSampler
 
     def __init__(
         self,
@@ -41,7 +42,7 @@ class CIFAR10DataModule(pl.LightningDataModule):
         download: bool = False,
         train_size: int | None = None,
         val_size: int = 0,
-        label_noise: float = 0.0,
+        label_noise: LabelNoise = 0.0,
         noise_seed: int = 0,
         augment: bool = True,
         crop_padding: int = 4,

@@ -8,7 +8,13 @@ Source: docs/references.md §16.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import torch
+from annotated_types import Interval
+
+# The type of a label-noise argument: config checks (ibias/run/config.py) read the bounds before anything is built.
+LabelNoise = Annotated[float, Interval(ge=0.0, lt=1.0)]
 
 
 def check_label_noise(fraction: float, name: str = "data.label_noise") -> float:

@@ -21,7 +21,7 @@ import torch
 
 from ibias.probe_set import ProbeSet
 
-from .label_noise import check_label_noise, corrupt_labels, corrupted_mask
+from .label_noise import LabelNoise, check_label_noise, corrupt_labels, corrupted_mask
 from .tensor_loaders import full_batch_loader, tensor_batches_loader
 
 
@@ -66,6 +66,7 @@ class MNIST1DDataModule(pl.LightningDataModule):
 
     task = "classification"
     num_outputs = 10
+    shards_itself = True  # full batches go whole to every DDP rank, minibatches are split by rank: no DistributedSampler
 
     def __init__(
         self,
@@ -74,7 +75,7 @@ class MNIST1DDataModule(pl.LightningDataModule):
         data_seed: int = 42,
         train_size: int | None = None,
         val_size: int = 0,
-        label_noise: float = 0.0,
+        label_noise: LabelNoise = 0.0,
         noise_seed: int = 0,
         batch_size: int | None = 100,
         seed: int = 0,

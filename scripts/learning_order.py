@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ibias.analysis.convergence import first_step_reaching, is_monotone
 from ibias.analysis.records import STEP_AXIS, read_records, spectrum_key
-from ibias.analysis.wandb_io import find_runs, read_run
+from ibias.analysis.wandb_io import find_runs, join_parts, read_run
 
 
 def main() -> int:
@@ -24,10 +24,10 @@ def main() -> int:
     parser.add_argument("--series", default="amp", help="which of the probe's series (grid: amp or relerr)")
     args = parser.parse_args()
     try:
-        runs = find_runs(args.run)
+        runs = join_parts([read_run(p) for p in find_runs(args.run)])  # a resumed run's parts are one run
         if len(runs) != 1:
             raise ValueError(f"{args.run} holds {len(runs)} W&B runs; pass the folder of one run")
-        run = read_run(runs[0])
+        run = runs[0]
         records = read_records(run.config)
         if args.probe not in records:
             raise ValueError(f"{args.run} declares no probe {args.probe!r}; it declares {sorted(records) or 'none'}")

@@ -1,7 +1,9 @@
 """Two-process DDP on CPU (gloo), in a subprocess: one W&B run, analysis once per event, same result as one process.
 
 With full-batch data every rank computes the same gradient, so DDP's averaged gradient equals the
-single-process one and the logged spectra must agree to float round-off.
+single-process one and the logged spectra must agree to float round-off. Every rank gets the whole
+batch, so an epoch keeps its data.steps_per_epoch steps: the epoch column and the validation rows
+fall at the same steps as with one process (Lightning's DistributedSampler would halve the epoch).
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ def final_row(run_dir):
     run = read_run(run_dir)
     steps, _ = run.series("spectrum/grid/amp_k05", x="trainer/global_step")
     return steps, {k: v for row in run.history if row.get("trainer/global_step") == 20 for k, v in row.items()}
+
+
+def epochs_and_validation(run_dir) -> tuple[list, list]:
+    """Return [(step, epoch)] of the analysis rows and [(step, epoch)] of the validation rows, each row once."""
+    run = read_run(run_dir)
+    analysis = [(r["trainer/global_step"], r["epoch"]) for r in run.history if "spectrum/grid/amp_k05" in r]
+    validation = [(r["trainer/global_step"], r["epoch"]) for r in run.history if "val/loss" in r]
+    return analysis, validation
 
 
 def test_ddp_on_two_cpu_processes_matches_one_process(tmp_path):
@@ -33,3 +43,6 @@ def test_ddp_on_two_cpu_processes_matches_one_process(tmp_path):
     assert len(keys) > 20
     for key in keys:
         assert ddp_final[key] == pytest.approx(one_final[key], rel=1e-4, abs=1e-6), key
+    # data.steps_per_epoch=10: epochs 0 and 1, validated once each at their end, with 2 processes as with 1.
+    ddp_epochs, one_epochs = epochs_and_validation(ddp_run), epochs_and_validation(find_runs(tmp_path / "one")[0])
+    assert ddp_epochs == one_epochs and len(one_epochs[1]) == 2, (ddp_epochs, one_epochs)

@@ -26,7 +26,9 @@ def test_default_run_logs_spectrum_and_norms_that_match_the_final_model(tmp_path
     (run_dir,) = find_runs(out)
     run = read_run(run_dir)
     assert run.exited and not run.torn
-    assert run.group == "spectral_bias" and "spectral_bias" in run.tags and run.job_type == "train"
+    # Named after the data and model (no experiment renames it); the id is the one saved in config.yaml for resume=.
+    assert run.name == "sinusoids_1d_mlp_s0" and run.group == "sinusoids_1d" and run.tags == ["sinusoids_1d", "mlp"]
+    assert run.job_type == "train" and run.run_id == run.config["run"]["id"]
     assert run.metrics.get("*") == "trainer/global_step"  # every curve shares one x-axis in the W&B UI
     assert run.config["model"]["width"] == 32 and run.config["trainer"]["max_steps"] == 20  # the resolved config
 
@@ -75,3 +77,4 @@ def test_a_probe_frequency_above_nyquist_is_named(tmp_path):
     proc = run_train(tmp_path, "data.num_points=64", "~logger", timeout=120)
     assert proc.returncode != 0
     assert "[35, 40, 45, 50]" in proc.stderr and "num_points" in proc.stderr
+    assert "error: data (datamodules.SinusoidDataModule): freqs" in proc.stderr and "Traceback" not in proc.stderr

@@ -43,6 +43,7 @@ class TensorRegressionDataModule(pl.LightningDataModule):
     """
 
     task = "regression"
+    shards_itself = True  # full batches go whole to every DDP rank, minibatches are split by rank: no DistributedSampler
 
     def __init__(self, batch_size: int | None = None, seed: int = 0, steps_per_epoch: int = 1) -> None:
         super().__init__()

@@ -36,7 +36,7 @@ from .records import (
     spectrum_key,
     stage_key,
 )
-from .wandb_io import RunRecord, find_runs, read_run
+from .wandb_io import RunRecord, find_runs, join_parts, read_run
 
 # Keys every run has whatever it logged: wandb's own and the step axes.
 AXES = {"_step", "_runtime", "_timestamp", STEP_AXIS, EPOCH_AXIS}
@@ -66,7 +66,7 @@ def load_runs(paths: Sequence[str | Path]) -> list[RunRecord]:
                 runs.append(read_run(run_path))
             except ValueError as err:
                 raise CompareError(str(err)) from None
-    return runs
+    return join_parts(runs)  # a resumed run's parts (one per process) compare as one run
 
 
 def metric_keys(run: RunRecord) -> set[str]:

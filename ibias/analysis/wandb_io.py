@@ -246,6 +246,41 @@ def find_runs(root: str | Path) -> list[Path]:
     return sorted(found.values())
 
 
+def join_parts(records: list[RunRecord]) -> list[RunRecord]:
+    """Return `records` with the parts of each resumed run (one per process, same run id) joined into one record.
+
+    A run continued with `resume=` writes one folder per process (`offline-run-<time>-<id>`); joined,
+    the history is the parts' rows in order of start time, config, summary and exit code are the last
+    part's, and a logged media value points at its own part's file (its `path` made absolute).
+    Records without a run id, and runs in one part, are returned as they are, in first-seen order.
+    """
+    groups: dict[object, list[RunRecord]] = {}
+    for i, record in enumerate(records):
+        groups.setdefault(record.run_id or i, []).append(record)
+    joined = []
+    for parts in groups.values():
+        if len(parts) == 1:
+            joined.append(parts[0])
+            continue
+        parts = sorted(parts, key=lambda r: r.run_dir.name.rsplit("-", 2)[-2])  # [offline-]run-<YYYYmmdd_HHMMSS>-<id>
+        last = parts[-1]
+        history = [{k: _absolute_media(part, v) for k, v in row.items()} for part in parts for row in part.history]
+        joined.append(RunRecord(
+            path=last.path, history=history, config=last.config, summary=last.summary,
+            media=[m for part in parts for m in part.media], artifacts=[a for part in parts for a in part.artifacts],
+            metrics={k: v for part in parts for k, v in part.metrics.items()}, run_id=last.run_id, name=last.name,
+            project=last.project, group=last.group, job_type=last.job_type, tags=last.tags, notes=last.notes,
+            exit_code=last.exit_code, torn=last.torn,
+        ))
+    return joined
+
+
+def _absolute_media(part: RunRecord, value: Any) -> Any:
+    if isinstance(value, dict) and isinstance(value.get("path"), str):
+        return {**value, "path": str(part.run_dir / "files" / value["path"])}
+    return value
+
+
 def read_finished_run(run: str | Path, timeout: float = 60.0) -> RunRecord:
     """Return read_run(run) once its exit record is on disk: wandb's finish() can return before the flush.
 
