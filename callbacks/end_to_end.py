@@ -55,7 +55,7 @@ def _ratio(a: float, b: float) -> float:
 
 
 class EndToEndCallback(CadencedCallback):
-    """Measures the network's end-to-end matrix at the cadence and before training; logs `end_to_end/...` rows.
+    """Measures the network's end-to-end matrix before training, at the cadence and at the end; logs `end_to_end/...` rows.
 
     top_k: how many of the largest singular values to log (fewer if the matrix has fewer).
     ground_truth / observed: the true matrix (n, n) and the bool mask of observed entries, when the
@@ -133,6 +133,9 @@ class EndToEndCallback(CadencedCallback):
             out[end_to_end_key("min_nuclear_error")] = relative_error(w, refs["min_nuclear"])
             out[end_to_end_key("nuclear_over_min_nuclear")] = _ratio(nuclear, float(singular_values(refs["min_nuclear"]).sum()))
         return out
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._measure(trainer, pl_module)  # the final matrix, unless the cadence just measured it
 
     def measure_event(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[str, float]:
         self.steps.append(trainer.global_step)

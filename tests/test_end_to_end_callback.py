@@ -39,14 +39,14 @@ def test_completion_product_measures_and_errors_match_numpy(tmp_path):
     dm = MatrixCompletionDataModule(size=8, rank=2, num_observed=30, seed=1, steps_per_epoch=5)
     net = build_model("matrix_factorization", input_shape=(2,), num_outputs=1, size=8, depth=3, init_scale=0.5)
     callback = EndToEndCallback(every_n_steps=4, top_k=3)
-    logger = _fit(tmp_path, RegressionModule(net, {"name": "sgd", "lr": 0.5}), dm, callback, steps=8)
+    logger = _fit(tmp_path, RegressionModule(net, {"name": "sgd", "lr": 0.5}), dm, callback, steps=9)
     rows = _rows(logger)
-    assert sorted(rows) == [0, 4, 8]
+    assert sorted(rows) == [0, 4, 8, 9]  # before training, every 4 steps, and the final matrix
     # The product of the trained factors, computed independently in float64: W = W_3 W_2 W_1. The model
     # multiplies its float32 factors in float32, so the two agree to float32 rounding (rel 1e-6), not more.
     f1, f2, f3 = (p.detach().double().numpy() for p in net.factors)
     w = f3 @ f2 @ f1
-    ours, truth, observed = rows[8], dm.ground_truth.numpy(), dm.mask.numpy()
+    ours, truth, observed = rows[9], dm.ground_truth.numpy(), dm.mask.numpy()
     expected = _numpy_measures(w)
     for name in ("nuclear", "fro", "spectral", "effective_rank"):
         assert ours[end_to_end_key(name)] == pytest.approx(expected[name], rel=1e-6), name
