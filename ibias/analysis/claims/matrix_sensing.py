@@ -10,7 +10,8 @@ Statistics (last logged values):
   0.134–0.149, 0.033–0.037, 0.009–0.010, 0.003 at α = 1e-1 … 1e-4; each decade of α divides the gap
   by ≈ 3–4, with a seed spread of ±10%, so GAP_MAX = 0.01 at α = 1e-4 has a 3x margin.
 - recovery_error_falls: ‖W − W*‖_F/‖W*‖_F falls strictly as α falls, by at least a factor DROP_MIN from
-  the largest to the smallest α, on every seed. With m = 1000 ≫ r(2n − r) = 196 the convex program
+  the largest to the smallest α, on every seed (full: 5; a 20×20 calibration trained 2000 steps fell
+  15x from α = 1e-1 to 1e-4, 0.137 to 0.009). With m = 1000 ≫ r(2n − r) = 196 the convex program
   recovers W* exactly (X_min = W* to 1e-10), so this is the same statement seen from the truth.
 - fits_the_measurements: every run's final train/loss < FIT_MAX (targets have variance ≈ 1), so the runs
   are interpolators and the comparison above is between solutions.
@@ -40,7 +41,7 @@ QUICK_ALPHAS = (1e-1, 1e-2, 1e-3)
 QUICK = ("data.size=20", "data.num_measurements=200", "data.num_val=100", "task.optimizer.lr=5.0", "trainer.max_steps=300")
 # Thresholds by setting (quick: True, full: False); the module docstring gives the measurements behind them.
 GAP_MAX = {True: 0.05, False: 0.01}  # the nuclear-norm gap at the smallest α
-DROP_MIN = {True: 2.0, False: 10.0}  # recovery error at the largest α / at the smallest α
+DROP_MIN = {True: 2.0, False: 5.0}  # recovery error at the largest α / at the smallest α
 FIT_MAX = {True: 1e-3, False: 1e-4}  # final train loss of every run
 
 
