@@ -2,18 +2,22 @@
 
 docs/references.md §1. experiment=optimizer_linear: n = 50, d = 200, noiseless targets, zero init, float64,
 lr 0.01, 5000 full-batch steps; three runs per seed on the same data: GD (sgd, momentum 0), heavy-ball
-momentum 0.9, and Adam. callbacks.EndToEndCallback logs the distance to X⁺y and ‖w‖/‖X⁺y‖.
+momentum 0.9, and Adam (cosine-decayed lr). callbacks.EndToEndCallback logs the distance to X⁺y and ‖w‖/‖X⁺y‖.
 Statistics (last logged values):
 - gd_finds_min_norm, momentum_finds_min_norm: ‖w − X⁺y‖/‖X⁺y‖ < 1e-3 on every seed. Both only ever add
   combinations of the rows of X to w, so the limit is X⁺y. GD's distance shrinks at least as fast as
   (1 − 2·lr·λ_min)^t, λ_min ≈ (√(d/n) − 1)² ≈ 1 the smallest non-zero eigenvalue of XXᵀ/n: 0.96^300 ≈ 5e-6
   in the quick setting (300 steps at lr 0.02; measured 5.9e-8 for GD, 1.1e-7 with momentum, seed 0), far
   below 1e-3; the full setting (5000 steps at lr 0.01) ends at float64 precision.
-- adam_finds_another_interpolator: Adam fits the data (train loss < 1e-6 on every seed) yet ends
-  > 0.1 away from X⁺y, with a larger norm (‖w‖/‖X⁺y‖ > 1, as any other interpolator must have).
-  Measured (min_norm's quick setting, Adam lr 0.01, 150 steps, noisy targets): distance 0.58, norm ratio
-  1.16, train loss 1e-14; a distance of 0.1 is far outside what the row-space argument allows.
-The excess risks (val/loss, noiseless targets) are reported, not checked: Adam's is not always larger.
+- adam_finds_another_interpolator: Adam fits the data (train loss L < 1e-6 on every seed) yet ends > 0.1
+  away from X⁺y, with a larger norm (‖w‖/‖X⁺y‖ > 1). A train loss L puts w within
+  ‖X⁺(Xw − y)‖ <= √(nL)/σ_min(X) ≈ √(nL)/(√d − √n) = 0.001 (for L = 1e-6) of an interpolator, 0.2% of
+  ‖X⁺y‖ ≈ √(n/d) = 0.5, so the distance to X⁺y is the distance between two interpolators.
+  Adam runs with a cosine-decayed lr (task.scheduler=cosine): at a constant lr it reaches a loss of 1e-31
+  within 900 steps and then does not settle (measured, full setting, seeds 0–2: between 2e-8 and 8e-4 over
+  the second half of training, 3.7e-5 at the last step of seed 0), so its last iterate would be a snapshot
+  of that oscillation rather than its limit; the decay to lr 0 makes it settle.
+The excess risks (test/loss, noiseless targets) are reported, not checked: Adam's is not always larger.
 """
 
 from __future__ import annotations
@@ -32,13 +36,13 @@ from ..records import STEP_AXIS, end_to_end_key, stage_key
 OPTIMIZERS = {
     "gd": ("task.optimizer.name=sgd", "task.optimizer.momentum=0.0"),
     "momentum": ("task.optimizer.name=sgd", "task.optimizer.momentum=0.9"),
-    "adam": ("task.optimizer.name=adam",),
+    "adam": ("task.optimizer.name=adam", "task.scheduler=cosine"),  # see adam_finds_another_interpolator above
 }
 LABELS = {"gd": "GD", "momentum": "SGD + momentum 0.9", "adam": "Adam"}
 QUICK = ("task.optimizer.lr=0.02", "trainer.max_steps=300")
 AT_PINV = 1e-3  # relative distance to X⁺y below which a run found it
 ELSEWHERE = 0.1  # relative distance above which a run found another interpolator
-FIT_MAX = 1e-6  # train loss below which a run interpolates (targets have variance ≈ 1)
+FIT_MAX = 1e-6  # train loss below which Adam's end point is within 0.2% of an interpolator (see the docstring)
 
 
 def runs(setting: Setting) -> list[RunSpec]:
