@@ -6,17 +6,18 @@ matrix, 2000 (few) or 5000 (many) observed entries, a depth-N product of 100×10
 effective rank and its error on the unobserved entries.
 Statistics (last logged values; "every seed" means the order holds in each seed separately):
 - deeper_lower_effective_rank: with few observations, effective rank falls with depth (1 > 2 > 3 in the
-  full setting; 2 > 3 in the quick one) on every seed. Measured (calibration, seed 0): depth 1 69.3,
-  depth 2 9.2, depth 3 5.04 (the truth's is ≈ 4.7); gaps of 4 between depths 2 and 3 against seed
-  spreads of ±0.3.
+  full setting; 2 > 3 in the quick one) on every seed. Measured (full, seeds 0–2): depth 1 69.1–70.1,
+  depth 2 8.5–9.2, depth 3 5.00–5.05 (the rank-5 truth's is ≈ 4.7): gaps of 3.5 or more between depths
+  2 and 3 against seed spreads of ±0.4.
 - deeper_lower_unobserved_error: with few observations, the error on the unobserved entries falls with
-  depth on every seed. Measured: depth 1 1.0 (GD on W itself never moves an unobserved entry), depth 2
-  0.28, depth 3 0.004.
+  depth on every seed. Measured (full): depth 1 1.0 (GD on W itself never moves an unobserved entry),
+  depth 2 0.23–0.28, depth 3 0.0025–0.0051.
 - many_observations_recover: with many observations every depth >= 2 recovers the unobserved entries to
-  < 0.05. Measured 0.006 (depth 2) and < 0.001 (depth 3) at n = 100, m = 5000; 0.009–0.011 and < 0.001
-  in the quick setting (seeds 0–2): a 5x margin, while depth 2 with few observations is at 0.2–0.3.
-- fits_the_observations: every depth >= 2 run's final train loss < 1e-4 (entries have RMS 1), so the
-  comparison is between solutions (depth 1's per-entry rate is only 2·lr/m, and it needs no check).
+  < 0.05. Measured (full, m = 5000): depth 2 0.0038–0.0056, depth 3 0.0003; quick (m = 800, depth 2,
+  seeds 0–2) 0.009–0.011: a 5x margin, while depth 2 with few observations is at 0.2–0.3.
+- fits_the_observations: every depth >= 2 run's final train loss < 1e-4 (entries have RMS 1; measured
+  ≤ 8.4e-7 in the full setting), so the comparison is between solutions (depth 1's per-entry rate is
+  only 2·lr/m, and it needs no check).
 Quick: 40×40 rank 2 from 400 (few, 25%) entries at depths 2 and 3, and 800 (many) at depth 2 (the depth
 that needs them), lr 3, 400 steps, seed 0. It keeps about the sampling ratio m/(r(2n − r)) of Arora et
 al.'s "few" (400/156 ≈ 2.6 against 2000/975 ≈ 2.1). Measured on seeds 0–2: effective rank 3.24–3.37
