@@ -1,6 +1,7 @@
 """Lightning callbacks that analyse any LightningModule whose forward is prediction."""
 
 from .cadence import Cadence, CadencedCallback
+from .end_to_end import EndToEndCallback
 from .probes.base import Measurement, Probe
 from .probes.filtering import FilterProbe
 from .probes.fourier_heatmap import FourierHeatmapProbe
@@ -18,3 +19,4 @@ __all__ = [
     "LinePathProbe", "Measurement", "Probe", "ProjectionProbe", "SpectrumCallback", "SpectrumProgressBar",
     "WeightNormCallback",
 ]
+__all__ += ["EndToEndCallback"]  # the product matrix of factorization and linear models (callbacks/end_to_end.py)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+from ibias.measures.least_squares import closest_interpolator
+
 from .base import DTYPES, TensorRegressionDataModule, check_nonnegative, check_positive_int, generator
 
 
@@ -45,4 +47,8 @@ class LinearRegressionDataModule(TensorRegressionDataModule):
 
     def min_norm_solution(self) -> torch.Tensor:
         """Return X⁺y (d,) float64: the minimum-L2-norm least-squares solution (an interpolator when n ≤ d)."""
-        return torch.linalg.pinv(self.x_train) @ self.y_train
+        return closest_interpolator(self.x_train, self.y_train)
+
+    def closest_interpolator(self, w0: torch.Tensor) -> torch.Tensor:
+        """Return X⁺y + (I − X⁺X)w₀ (d,) float64: where GD from w₀ ends (docs/references.md §1); w₀ has d entries."""
+        return closest_interpolator(self.x_train, self.y_train, w0.detach().cpu())

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import torch
 
-from ibias.measures.matrix import entries, gaussian_measurements, inner_products, low_rank_matrix, sample_entries
+from ibias.measures.matrix import (
+    entries,
+    gaussian_measurements,
+    inner_products,
+    low_rank_matrix,
+    min_nuclear_norm_solution,
+    sample_entries,
+)
 from ibias.probe_set import ProbeSet
 
 from .base import TensorRegressionDataModule, check_positive_int, generator
@@ -46,7 +53,10 @@ class MatrixCompletionDataModule(TensorRegressionDataModule):
 
 
 class MatrixSensingDataModule(TensorRegressionDataModule):
-    """y_i = <A_i, W*> with A_i iid N(0, 1/n²) entries; inputs (m, n, n) float32, targets (m, 1)."""
+    """y_i = <A_i, W*> with A_i iid N(0, 1/n²) entries; inputs (m, n, n) float32, targets (m, 1).
+
+    `min_nuclear_norm_solution()` is the convex benchmark of Gunasekar et al. (computed once, on demand).
+    """
 
     def __init__(
         self, size: int = 50, rank: int = 2, num_measurements: int = 1000, num_val: int = 200,
@@ -56,12 +66,21 @@ class MatrixSensingDataModule(TensorRegressionDataModule):
         self.size, self.rank = check_positive_int("size", size), rank
         self.ground_truth = low_rank_matrix(self.size, rank, generator(seed, 0))  # (n, n) float64
         self.input_shape = (self.size, self.size)
-        self.train = self._xy(check_positive_int("num_measurements", num_measurements), 1)
+        self.num_measurements = check_positive_int("num_measurements", num_measurements)
+        self.train = self._xy(self.num_measurements, 1)
         self.val = self.test = self._xy(check_positive_int("num_val", num_val), 2)
+        self._min_nuclear: torch.Tensor | None = None
 
     def _xy(self, num: int, stream: int) -> tuple[torch.Tensor, torch.Tensor]:
         a = gaussian_measurements(num, self.size, generator(self.seed, stream))  # (m, n, n)
         return a.float(), inner_products(a, self.ground_truth).float().unsqueeze(1)  # (m, n, n), (m, 1)
+
+    def min_nuclear_norm_solution(self) -> torch.Tensor:
+        """Return argmin ‖X‖_* subject to <A_i, X> = y_i on the training measurements: (n, n) float64 (docs/references.md §3)."""
+        if self._min_nuclear is None:
+            a = gaussian_measurements(self.num_measurements, self.size, generator(self.seed, 1))  # the float64 training A_i
+            self._min_nuclear = min_nuclear_norm_solution(a, inner_products(a, self.ground_truth))
+        return self._min_nuclear
 
     def probe_set(self) -> ProbeSet:
         """Return the validation measurements and their true values."""

@@ -7,6 +7,7 @@ which keys form a Series along an axis (a frequency, a δ, a radius) and what ea
 SpectrumCallback writes the declarations into the run's config under RECORDS_KEY, so whoever reads
 the finished run (compare.py, learning_order.py, the reproductions) knows what a key is without
 parsing its name.
+EndToEndCallback logs `end_to_end/<measure>` for a factorization's product matrix (END_TO_END_MEASURES).
 
 To run: `read_records(read_run(path).config)["grid"].series_named("amp").coords` gives the frequencies
 of a GridProbe run.
@@ -24,6 +25,22 @@ RECORDS_KEY = "ibias_records"  # run config keys `ibias_records/<probe>` hold Pr
 TABLE_COLUMNS = ("step", "row", "value")  # a heat map as a long-format W&B table
 SPECTRUM, NORMS, MODEL = "spectrum", "norms", "model"
 LAYER_TABLE_KEY = f"{NORMS}/layers"  # WeightNormCallback's per-layer table
+END_TO_END = "end_to_end"
+# What EndToEndCallback logs about W, the network's end-to-end matrix (`end_to_end/<measure>`), besides the
+# top singular values `sv_01`, `sv_02`, ... (singular_value_key). The reference ones need the datamodule's truth.
+END_TO_END_MEASURES = {
+    "nuclear": "‖W‖_* (sum of singular values)",
+    "fro": "‖W‖_F",
+    "spectral": "‖W‖_2 (largest singular value)",
+    "effective_rank": "exp(entropy of σ/Σσ) (Roy & Vetterli 2007)",
+    "recovery_error": "‖W − W*‖_F/‖W*‖_F, W* the datamodule's ground_truth",
+    "unobserved_error": "‖W − W*‖_F/‖W*‖_F over the entries outside the datamodule's observed mask",
+    "min_norm_error": "‖W − X⁺y‖_F/‖X⁺y‖_F, X⁺y the datamodule's min_norm_solution()",
+    "fro_over_min_norm": "‖W‖_F/‖X⁺y‖_F",
+    "init_interpolator_error": "‖W − W∞‖_F/‖W∞‖_F, W∞ = X⁺y + (I − X⁺X)W₀ the datamodule's closest_interpolator(W₀)",
+    "min_nuclear_error": "‖W − X*‖_F/‖X*‖_F, X* the datamodule's min_nuclear_norm_solution()",
+    "nuclear_over_min_nuclear": "‖W‖_*/‖X*‖_* (Gunasekar et al.'s gap is this minus 1)",
+}
 
 
 def stage_key(stage: str, name: str) -> str:
@@ -62,6 +79,18 @@ def parse_norm_key(key: str) -> tuple[str, str] | None:
     if len(parts) == 3 and parts[0] == NORMS and parts[1] and parts[2] and key != LAYER_TABLE_KEY:
         return parts[1], parts[2]
     return None
+
+
+def end_to_end_key(measure: str) -> str:
+    """Return the logged name of a measure of the end-to-end matrix: `end_to_end/<measure>` (END_TO_END_MEASURES)."""
+    return f"{END_TO_END}/{measure}"
+
+
+def singular_value_key(index: int) -> str:
+    """Return the logged name of the end-to-end matrix's `index`-th largest singular value (1-based): `end_to_end/sv_01`."""
+    if index < 1:
+        raise ValueError(f"index={index}: singular values are numbered from 1 (the largest)")
+    return end_to_end_key(f"sv_{index:02d}")
 
 
 def model_norm_keys(keys: Iterable[str]) -> list[str]:
