@@ -38,7 +38,7 @@ def find_end_to_end(module: torch.nn.Module) -> Callable[[], torch.Tensor]:
     raise ValueError(
         f"EndToEndCallback: {type(module).__name__} and its submodules have no end_to_end() method; give your "
         "network one that returns its product matrix (out, in), as ibias.models.MatrixFactorization and Linear do, "
-        "or remove the callback")
+        "or drop the callback (on the command line: ~callbacks.end_to_end)")
 
 
 def _as_matrix(name: str, value: torch.Tensor, shape: torch.Size) -> torch.Tensor:

@@ -15,11 +15,13 @@ from conftest import CONFIG_DIR, CPU_SMOKE, compose_config
 from ibias.run.config import ConfigError
 from ibias.run.train import build_run, train
 
-# data option -> models that fit it (input shape and task), the first being the natural one.
+# data option -> models that fit it (input shape, task and the data's default analysis), the first being the
+# natural one. An MLP on linear_regression or matrix_sensing trains, but the data's end-to-end analysis needs a
+# network with end_to_end(): test_an_mlp_on_matrix_data_is_told_to_drop_the_end_to_end_callback.
 FITS = {
     "sinusoids_1d": ["mlp", "linear"], "circle": ["mlp", "linear"], "manifold": ["mlp", "linear"],
-    "sphere": ["mlp", "linear"], "teacher": ["mlp", "linear"], "linear_regression": ["linear", "mlp"],
-    "matrix_sensing": ["matrix_factorization", "mlp", "linear"], "matrix_completion": ["matrix_factorization"],
+    "sphere": ["mlp", "linear"], "teacher": ["mlp", "linear"], "linear_regression": ["linear"],
+    "matrix_sensing": ["matrix_factorization", "linear"], "matrix_completion": ["matrix_factorization"],
     "mnist1d": ["mlp", "cnn1d", "linear"], "cifar10": ["mlp", "xu_cnn", "resnet9", "resnet18k"],
 }
 # data option -> (task, the probe its default analysis runs, or None for none)
@@ -75,6 +77,11 @@ def test_every_other_fitting_pair_runs(data, model, tmp_path):
 def test_a_pair_that_does_not_fit_is_named_before_training(data, model, says, tmp_path):
     with pytest.raises(ConfigError, match=rf"model={model} does not fit data=\w+ \(inputs .*\): .*{says}"):
         build_run(quick_config(data, model, tmp_path), tmp_path / "run")
+
+
+def test_an_mlp_on_matrix_data_is_told_to_drop_the_end_to_end_callback(tmp_path):
+    with pytest.raises(ValueError, match=r"no end_to_end\(\) method.*~callbacks\.end_to_end"):
+        run_pair("linear_regression", "mlp", tmp_path)
 
 
 def test_the_default_callbacks_follow_the_data_but_the_command_line_wins():
