@@ -103,7 +103,7 @@ def check(setting: Setting, claim_runs: dict[str, ClaimRun], out: Path) -> Outco
                                           f"{m['rises_before']} before / {m['rises_after']} after" for m in group),
                                 "loss falls, with rises only after S reaches 2/η"))
         table.append((f"η = {eta:g}: median S over the second half (2/η = {threshold:.3g})",
-                       ", ".join(fmt(h * threshold) for h in hovers), f"≈ 2/η, just above (Cohen et al. Fig. 1) [fig]"))
+                       ", ".join(fmt(h * threshold) for h in hovers), "≈ 2/η, just above (Cohen et al. Fig. 1) [fig]"))
     figure = draw(measured, out / "edge_of_stability_sharpness.png")
     return Outcome(verdicts=verdicts, figures=[figure], table=table,
                    notes="S = largest eigenvalue of the training loss's Hessian on the full batch (Lanczos, tolerance 0.1%); "
