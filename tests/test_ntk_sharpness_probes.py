@@ -145,13 +145,13 @@ def test_sharpness_probe_logs_the_hessian_top_eigenvalue_and_two_over_lr_during_
 
 
 def test_sharpness_threshold_per_optimizer_and_clear_errors(tmp_path):
-    from callbacks.probes.sharpness import stability_threshold
+    from callbacks.probes.sharpness import optimizer_threshold
 
     w = [nn.Parameter(torch.zeros(2))]
-    assert stability_threshold(torch.optim.SGD(w, lr=0.1)) == pytest.approx(20.0)
-    assert stability_threshold(torch.optim.SGD(w, lr=0.1, momentum=0.9)) == pytest.approx(38.0)  # (2 + 2β)/η
-    assert stability_threshold(torch.optim.SGD(w, lr=0.1, momentum=0.9, nesterov=True)) is None
-    assert stability_threshold(torch.optim.Adam(w, lr=0.1)) is None
+    assert optimizer_threshold(torch.optim.SGD(w, lr=0.1)) == pytest.approx(20.0)
+    assert optimizer_threshold(torch.optim.SGD(w, lr=0.1, momentum=0.9)) == pytest.approx(38.0)  # (2 + 2β)/η
+    assert optimizer_threshold(torch.optim.SGD(w, lr=0.1, momentum=0.9, nesterov=True)) is None
+    assert optimizer_threshold(torch.optim.Adam(w, lr=0.1)) is None
     probe_set = grid_probe_set()
     with pytest.raises(ValueError, match="targets=None"):
         SharpnessProbe().setup(ProbeSet(inputs=probe_set.inputs))

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from ibias.analysis.records import ProbeRecord, Series
-from ibias.measures.hessian import loss_hessian_top
+from ibias.measures.hessian import loss_hessian_top, stability_threshold
 from ibias.probe_set import ProbeSet
 
 from .base import Measurement, Probe
@@ -20,17 +20,16 @@ from .outputs import subset_indices
 from .training_loss import LossFn, resolve_loss
 
 
-def stability_threshold(optimizer: torch.optim.Optimizer) -> float | None:
-    """Return GD's stability threshold for `optimizer`: 2/lr for SGD, (2 + 2β)/lr with heavy-ball momentum β; else None.
-
-    None for Nesterov momentum and for adaptive methods (Adam: the threshold applies to the preconditioned Hessian).
-    """
+def optimizer_threshold(optimizer: torch.optim.Optimizer) -> float | None:
+    """Return GD's stability threshold for `optimizer`'s first parameter group: 2/lr for SGD, (2 + 2β)/lr with
+    heavy-ball momentum β; None for Nesterov momentum and for adaptive methods (Adam's threshold is on the
+    preconditioned Hessian)."""
     if type(optimizer) is not torch.optim.SGD:
         return None
     group = optimizer.param_groups[0]
     if group.get("nesterov"):
         return None
-    return (2 + 2 * group.get("momentum", 0.0)) / group["lr"]
+    return stability_threshold(group["lr"], group.get("momentum", 0.0))
 
 
 class SharpnessProbe(Probe):
@@ -99,10 +98,10 @@ class SharpnessProbe(Probe):
 
     def _threshold(self, module: nn.Module) -> float | None:
         if self.lr is not None:
-            return 2 / self.lr
+            return stability_threshold(self.lr)
         trainer = getattr(module, "_trainer", None)  # LightningModule.trainer raises when detached
         optimizers = getattr(trainer, "optimizers", None) or []
-        threshold = stability_threshold(optimizers[0]) if optimizers else None
+        threshold = optimizer_threshold(optimizers[0]) if optimizers else None
         if threshold is None and not self.warned:
             what = type(optimizers[0]).__name__ if optimizers else "no optimizer (the module is not being trained)"
             warnings.warn(f"SharpnessProbe: {what} has no GD stability threshold 2/η (SGD without Nesterov has); "

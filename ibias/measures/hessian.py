@@ -19,6 +19,14 @@ import torch
 from torch import nn
 
 
+def stability_threshold(lr: float, momentum: float = 0.0) -> float:
+    """Return the largest sharpness at which GD with step `lr` is stable on a quadratic (loss per parameter²):
+    2/lr, or (2 + 2β)/lr with heavy-ball momentum β."""
+    if not lr > 0 or not 0 <= momentum < 1:
+        raise ValueError(f"stability_threshold(lr={lr}, momentum={momentum}): need lr > 0 and 0 <= momentum < 1")
+    return (2 + 2 * momentum) / lr
+
+
 def hvp_operator(loss: torch.Tensor, params: list[torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
     """Return v ↦ Hv for flat v (P,) (the parameters' order, float32 like them), H the Hessian of `loss` in `params`.
 

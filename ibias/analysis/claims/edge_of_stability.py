@@ -30,8 +30,8 @@ from ..convergence import first_step_reaching
 from ..records import STEP_AXIS, spectrum_key, stage_key
 
 ETAS_FULL = (1.0, 0.5, 0.3)  # 2/η = 2, 4, 6.7: each reached within the first half of 5000 steps
-ETAS_QUICK = (1.5, 1.0)  # 2/η = 1.33, 2: reached within 600 steps by the width-100 net
-QUICK = ("data.num_samples=1000", "data.train_size=500", "model.width=100", "trainer.max_steps=600",
+ETAS_QUICK = (1.5, 1.25)  # 2/η = 1.33, 1.6: reached within 200 steps by the width-100 net on 500 signals
+QUICK = ("data.num_samples=1000", "data.train_size=500", "model.width=100", "trainer.max_steps=400",
          "callbacks.sharpness.every_n_steps=20")
 ENTER, START_BELOW, HOVER = 0.95, 0.8, (0.95, 1.15)
 

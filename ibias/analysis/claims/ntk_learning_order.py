@@ -36,9 +36,9 @@ from ..convergence import first_step_reaching, interpolated_crossing, loglog_slo
 from ..records import STEP_AXIS, read_records, spectrum_key, stage_key
 
 SB_QUICK = ("model.width=128", "model.depth=4", "data.freqs=[2,4,6,8,10,12]", "task.optimizer.lr=0.001",
-            "trainer.max_steps=1000", "callbacks.spectrum.every_n_steps=50", "callbacks.ntk.every_n_steps=500")
+            "trainer.max_steps=600", "callbacks.spectrum.every_n_steps=50", "callbacks.ntk.every_n_steps=300")
 KS_FULL, KS_QUICK = (2, 3, 4, 5, 6, 8), (2, 3, 4)
-CIRCLE_QUICK = ("data.num_points=501",)
+CIRCLE_QUICK = ("data.num_points=251",)
 LAZY = 0.05  # relative kernel change up to which a run counts as lazy (the linearization holds)
 LOSS_LEVEL, TARGET_POWER = 0.05, 0.5  # Basri's criterion: mean((f − y)²) below 10% of mean(y²) = 1/2 (amplitude 1)
 SLOPE, RHO_SEED, RHO_MEAN = (0.8, 1.2), 0.8, 0.9
