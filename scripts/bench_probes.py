@@ -5,7 +5,13 @@ Times Probe.measure (what SpectrumCallback runs at each event) beside one full-b
 on the sinusoid grid of the default run, with every weight moved by 0.1% of its scale between calls (like a few
 steps of training: the sharpness probe's warm start is not handed the exact answer). Prints the median and the
 spread over the repeats, the memory each probe holds, and the Lanczos residual (the sharpness is within it of an
-eigenvalue of the Hessian). Numbers measured on this project's machine: README "Benchmarks and reproductions".
+eigenvalue of the Hessian). CPU time is reported beside wall time: with one thread it is what the wall time would be
+on an idle machine, and it is far less sensitive to other jobs than the wall time.
+Measured 2026-11-28, shared 2-core CPU VM under load ≈ 8.5 from other jobs (wall ≈ 5× CPU), torch 2.14.1, 1 thread,
+--repeats 5 (medians):
+    full-batch Adam step             15.6 ms CPU
+    NTKProbe (top 10, whole grid)    0.87 s CPU  ≈ 56 steps; J 211 MB
+    SharpnessProbe cold / warm       0.16 s (4 H·v products) / 0.09 s (2 products, ≈ 6 steps); relative residual 1e-4
 """
 
 from __future__ import annotations
@@ -29,22 +35,30 @@ def nudge(module: torch.nn.Module) -> None:
             p.add_(1e-3 * p.std() * torch.randn_like(p) if p.numel() > 1 else 0)
 
 
-def seconds(call, repeats: int, before=None) -> list[float]:
-    """Return the wall times (s) of `repeats` calls of `call`, running `before` (untimed) ahead of each."""
+def seconds(call, repeats: int, before=None) -> list[tuple[float, float]]:
+    """Return (wall, CPU) seconds of `repeats` calls of `call`, running `before` (untimed) ahead of each.
+
+    CPU time is the process's: with one thread it is what the wall time would be on an otherwise idle machine.
+    """
     times = []
     for _ in range(repeats):
         if before is not None:
             before()
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         call()
-        times.append(time.perf_counter() - start)
+        times.append((time.perf_counter() - wall, time.process_time() - cpu))
     return times
 
 
-def show(label: str, times: list[float], unit: float = 1.0, suffix: str = "s") -> str:
-    """Return 'label: median (min–max) unit' for a list of times."""
-    return (f"{label:<34} {statistics.median(times) * unit:8.3f} {suffix}  "
-            f"(min {min(times) * unit:.3f}, max {max(times) * unit:.3f}, {len(times)} calls)")
+def median(times: list[tuple[float, float]], which: int) -> float:
+    """Return the median wall (which=0) or CPU (which=1) time."""
+    return statistics.median(t[which] for t in times)
+
+
+def show(label: str, times: list[tuple[float, float]], unit: float = 1.0, suffix: str = "s") -> str:
+    """Return 'label: median CPU (wall) unit' for a list of (wall, CPU) times."""
+    return (f"{label:<34} CPU {median(times, 1) * unit:8.3f} {suffix}, wall {median(times, 0) * unit:8.3f} {suffix} "
+            f"(medians of {len(times)})")
 
 
 def main() -> None:
@@ -79,9 +93,10 @@ def main() -> None:
     module.eval()
     ntk = NTKProbe(top_k=10, subset=None)
     ntk.setup(probe_set)
-    ntk.measure(module)  # warm-up: Θ₀
+    first = seconds(lambda: ntk.measure(module), 1)  # Θ₀, and torch.func's one-time start-up in this process
+    print(show("NTKProbe first call in a process", first))
     ntk_times = seconds(lambda: ntk.measure(module), args.repeats, lambda: nudge(module))
-    ratio = statistics.median(ntk_times) / statistics.median(steps)
+    ratio = median(ntk_times, 1) / median(steps, 1)
     print(show("NTKProbe (top 10, whole grid)", ntk_times) + f"  ≈ {ratio:.0f} steps")
     print(f"{'':<34} memory: J {args.points * params * 4 / 1e6:.0f} MB (n·C·P float32) + Θ, Θ₀ "
           f"{2 * args.points**2 * 4 / 1e6:.2f} MB")
@@ -104,7 +119,7 @@ def main() -> None:
     warm_products = [r["products"] for r in results]
     print(show("SharpnessProbe cold start", cold_times) + f"  {statistics.median(cold_products):.0f} H·v products (median)")
     print(show("SharpnessProbe warm start", warm_times) + f"  {statistics.median(warm_products):.0f} H·v products (median)"
-          f"  ≈ {statistics.median(warm_times) / statistics.median(steps):.0f} steps")
+          f"  ≈ {median(warm_times, 1) / median(steps, 1):.0f} steps")
     print(f"{'':<34} sharpness {results[-1]['sharpness']:.6g}, Lanczos residual {results[-1]['residual']:.2g} "
           f"(relative {results[-1]['residual'] / results[-1]['sharpness']:.1g}); memory ≤ {51 * params * 4 / 1e6:.0f} MB "
           "of Lanczos vectors (max_iter + 1)·P + the double-backward graph")
