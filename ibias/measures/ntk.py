@@ -40,7 +40,7 @@ def jacobian(model: nn.Module, inputs: torch.Tensor, params: dict[str, torch.Ten
     return torch.cat([j.reshape(m, c, -1) for j in jac.values()], dim=2)  # (m, C, P)
 
 
-def empirical_ntk(model: nn.Module, inputs: torch.Tensor, chunk: int = 128, cache_bytes: float = 2e9) -> torch.Tensor:
+def empirical_ntk(model: nn.Module, inputs: torch.Tensor, chunk: int = 128, cache_bytes: float = 1e9) -> torch.Tensor:
     """Return Θ (n, n), Θᵢⱼ = Σ_c ∇f_c(xᵢ)·∇f_c(xⱼ) (output² units), in the model's dtype.
 
     Cost: Jacobians of ceil(n/chunk) chunks (each chunk·C one-sample backward passes under vmap) and
