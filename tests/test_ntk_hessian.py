@@ -153,3 +153,6 @@ def test_bad_arguments_are_named():
         empirical_ntk(frozen, torch.zeros(3, 2))
     with pytest.raises(ValueError, match="k=3 <= max_iter=2"):
         lanczos_top(lambda v: v, 5, k=3, max_iter=2)
+    net = tiny_net()
+    with torch.inference_mode(), pytest.raises(RuntimeError, match="inference_mode"):
+        loss_hessian_top(net, F.mse_loss, torch.zeros(2, 3, dtype=torch.float64), torch.zeros(2, 2, dtype=torch.float64))

@@ -125,6 +125,9 @@ def loss_hessian_top(
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError(f"{type(model).__name__} has no trainable parameters: its loss has no Hessian")
+    if torch.is_inference_mode_enabled():
+        raise RuntimeError("loss_hessian_top was called under torch.inference_mode (e.g. from a validation or test hook), "
+                           "where autograd is off; measure the sharpness from a training hook (SpectrumCallback does).")
     with torch.enable_grad():
         pred = forward(inputs) if forward is not None else model(inputs)
         matvec = hvp_operator(loss_fn(pred, targets), params)
