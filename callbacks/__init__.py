@@ -9,12 +9,15 @@ from .probes.grid import GridProbe
 from .probes.image_filters import ImageFilterProbe
 from .probes.input_gradients import InputGradientProbe
 from .probes.line_path import LinePathProbe
+from .probes.ntk import NTKProbe
 from .probes.projection import ProjectionProbe
+from .probes.sharpness import SharpnessProbe
 from .progress import SpectrumProgressBar
 from .spectrum import SpectrumCallback
 from .weight_norms import WeightNormCallback
 
 __all__ = [
+    "NTKProbe", "SharpnessProbe",
     "Cadence", "CadencedCallback", "FilterProbe", "FourierHeatmapProbe", "GridProbe", "ImageFilterProbe", "InputGradientProbe",
     "LinePathProbe", "Measurement", "Probe", "ProjectionProbe", "SpectrumCallback", "SpectrumProgressBar",
     "WeightNormCallback",

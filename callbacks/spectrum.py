@@ -144,8 +144,12 @@ class SpectrumCallback(CadencedCallback):
 
     # ---- resume -------------------------------------------------------------------------
     def state_dict(self) -> dict:
-        return {"history": self.history, "images": self.images}
+        probes = {p.name: state for p in self.probes if (state := p.state_dict())}
+        return {"history": self.history, "images": self.images, "probes": probes}
 
     def load_state_dict(self, state_dict: dict) -> None:
         self.history = state_dict["history"]
         self.images = state_dict.get("images", {})
+        for probe in self.probes:
+            if probe.name in state_dict.get("probes", {}):
+                probe.load_state_dict(state_dict["probes"][probe.name])

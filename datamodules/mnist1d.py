@@ -81,12 +81,16 @@ class MNIST1DDataModule(pl.LightningDataModule):
         seed: int = 0,
         probe_size: int | None = None,
         probe_split: str = "test",
+        steps_per_epoch: int = 1,
     ) -> None:
         super().__init__()
         self.label_noise = check_label_noise(label_noise)
         self.batch_size, self.seed = batch_size, seed
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"data.batch_size={batch_size} must be a positive integer, or null for full-batch training")
+        if not (isinstance(steps_per_epoch, int) and steps_per_epoch >= 1):
+            raise ValueError(f"data.steps_per_epoch={steps_per_epoch!r} must be a positive integer (full-batch steps per epoch)")
+        self.steps_per_epoch = steps_per_epoch
         x, y, self.x_test, self.y_test = generate_mnist1d(num_samples, train_split, data_seed)
         n_pool = len(y)
         train_size = n_pool - val_size if train_size is None else int(train_size)
@@ -119,7 +123,7 @@ class MNIST1DDataModule(pl.LightningDataModule):
 
     def train_dataloader(self):
         if self.batch_size is None or self.batch_size >= len(self.y_train):
-            return full_batch_loader(self.x_train, self.y_train)
+            return full_batch_loader(self.x_train, self.y_train, repeats=self.steps_per_epoch)
         return tensor_batches_loader(self.x_train, self.y_train, batch_size=self.batch_size, shuffle=True, seed=self.seed)
 
     def _eval_loader(self, x: torch.Tensor, y: torch.Tensor):

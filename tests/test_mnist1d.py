@@ -80,6 +80,8 @@ def test_train_loader_serves_every_example_once_per_epoch(dm):
     assert torch.equal(x[order], dm.x_train[ref]) and torch.equal(y[order], dm.y_train[ref])
     full = MNIST1DDataModule(batch_size=None, train_size=300)
     assert [len(b[1]) for b in full.train_dataloader()] == [300]
+    gd = MNIST1DDataModule(batch_size=None, train_size=300, steps_per_epoch=3)  # an epoch of 3 full-batch GD steps
+    assert [len(b[1]) for b in gd.train_dataloader()] == [300, 300, 300]
 
 
 def test_probe_set(dm):
@@ -101,6 +103,7 @@ def test_probe_set(dm):
         ({"probe_size": 2000}, "probe_size=2000"),
         ({"batch_size": 0}, "batch_size=0"),
         ({"probe_split": "val"}, "probe_split='val'"),
+        ({"steps_per_epoch": 0}, "steps_per_epoch=0"),
     ],
 )
 def test_bad_input_names_the_value(kwargs, match):

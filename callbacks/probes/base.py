@@ -47,3 +47,11 @@ class Probe(abc.ABC):
     @abc.abstractmethod
     def measure(self, module: nn.Module) -> Measurement:
         """Return this probe's measurement of `module` (called in eval mode)."""
+
+    def state_dict(self) -> dict:
+        """Return what the probe must keep across a resume (e.g. a reference from init); saved by SpectrumCallback."""
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what state_dict returned (called after setup when a run resumes)."""
+        return None  # stateless by default

@@ -38,6 +38,10 @@ class _Task(pl.LightningModule):
             return optimizer
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
+    def loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Return the training loss of a batch (a scalar): what the Hessian probe (callbacks.SharpnessProbe) differentiates."""
+        raise NotImplementedError
+
     def metrics(self, pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
@@ -64,19 +68,38 @@ class RegressionModule(_Task):
 
     task = "regression"
 
+    def loss(self, pred, target):
+        return F.mse_loss(pred, target.reshape(pred.shape))
+
     def metrics(self, pred, target):
-        return {"loss": F.mse_loss(pred, target.reshape(pred.shape))}
+        return {"loss": self.loss(pred, target)}
 
 
 class ClassificationModule(_Task):
-    """Cross-entropy on logits; also logs accuracy and error rate."""
+    """Cross-entropy on logits, or (criterion="mse") the MSE of the logits against one-hot targets; logs accuracy and error too.
+
+    criterion="mse" is Cohen et al.'s squared loss for classification (docs/references.md §23): torch's
+    mse_loss, a mean over samples and classes.
+    """
 
     task = "classification"
+    CRITERIA = ("cross_entropy", "mse")
 
-    def __init__(self, model: nn.Module, optimizer=None, scheduler: str | None = None, label_smoothing: float = 0.0) -> None:
+    def __init__(self, model: nn.Module, optimizer=None, scheduler: str | None = None, label_smoothing: float = 0.0,
+                 criterion: str = "cross_entropy") -> None:
         super().__init__(model, optimizer, scheduler)
-        self.label_smoothing = label_smoothing
+        if criterion not in self.CRITERIA:
+            raise ValueError(f"task.criterion={criterion!r} is unknown; choose one of {list(self.CRITERIA)}")
+        if criterion == "mse" and label_smoothing:
+            raise ValueError(f"task.label_smoothing={label_smoothing} applies to cross-entropy only; "
+                             "set it to 0 with criterion=mse")
+        self.label_smoothing, self.criterion = label_smoothing, criterion
+
+    def loss(self, pred, target):
+        if self.criterion == "mse":
+            return F.mse_loss(pred, F.one_hot(target, pred.shape[-1]).to(pred.dtype))
+        return F.cross_entropy(pred, target, label_smoothing=self.label_smoothing)
 
     def metrics(self, pred, target):
         acc = (pred.argmax(-1) == target).float().mean()
-        return {"loss": F.cross_entropy(pred, target, label_smoothing=self.label_smoothing), "acc": acc, "error": 1 - acc}
+        return {"loss": self.loss(pred, target), "acc": acc, "error": 1 - acc}
