@@ -108,5 +108,5 @@ CLAIM = Claim(
     runs=runs,
     check=check,
     statements=("every_run_reaches_the_threshold", "iterations_grow_like_k_squared"),
-    seeds=1,
+    seeds=2,
 )

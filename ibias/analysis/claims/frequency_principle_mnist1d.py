@@ -92,5 +92,5 @@ CLAIM = Claim(
     runs=runs,
     check=check,
     statements=tuple(f"{s}_{m}" for m in MODELS for s in ("high_part_is_fitted", "e_low_first_for_every_delta")),
-    seeds=3,
+    seeds=2,
 )

@@ -105,5 +105,5 @@ CLAIM = Claim(
     runs=runs,
     check=check,
     statements=("high_K_dips_then_rises", "low_K_does_not_dip", "dip_grows_with_K"),
-    seeds=3,
+    seeds=2,
 )

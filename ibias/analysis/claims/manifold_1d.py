@@ -79,5 +79,5 @@ CLAIM = Claim(
     runs=runs,
     check=check,
     statements=("learned_sooner_as_L_grows", "more_frequencies_reach_half"),
-    seeds=2,
+    seeds=1,
 )
