@@ -73,7 +73,9 @@ def check(setting: Setting, runs: dict[str, ClaimRun], out: Path) -> Outcome:
         chosen = [runs[f"x{c:g}_s{s}"] for s in setting.seeds]
         orders = [order(r) for r in chosen]
         freqs = orders[0][0]
-        steps = np.nanmean([o[1] for o in orders], axis=0) if any(np.isfinite(o[1]).any() for o in orders) else orders[0][1]
+        found = np.array([o[1] for o in orders])  # (S, K), NaN = never
+        counts = np.isfinite(found).sum(0)
+        steps = np.where(counts > 0, np.nansum(found, 0) / np.maximum(counts, 1), np.nan)  # mean over the seeds that got there
         _, loss = chosen[0].record.series(stage_key("train", "loss"), x=STEP_AXIS)
         _, val = chosen[0].record.series(stage_key("val", "loss"), x=STEP_AXIS)
         table.append((f"×{c:g}: relative distance from init", fmt(float(np.mean(dist[c]))), "falls with scale (lazy)"))
