@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ibias.analysis.convergence import first_step_reaching, is_monotone
-from ibias.analysis.records import STEP_AXIS, read_records, spectrum_key
+from ibias.analysis.convergence import crossing_steps, is_monotone
+from ibias.analysis.records import read_records
 from ibias.analysis.wandb_io import find_runs, join_parts, read_run
 
 
@@ -32,16 +32,13 @@ def main() -> int:
         if args.probe not in records:
             raise ValueError(f"{args.run} declares no probe {args.probe!r}; it declares {sorted(records) or 'none'}")
         series = records[args.probe].series_named(args.series)
+        coords, order, lasts = crossing_steps(run, args.probe, args.series, args.level)
     except (OSError, ValueError, KeyError) as err:
         print(f"learning_order: {err}", file=sys.stderr)
         return 2
-    order = []
     print(f"{series.axis.name:>10} first step with {series.label} >= {args.level:g}   final value")
-    for coord, key in zip(series.coords, series.keys()):
-        steps, values = run.series(spectrum_key(args.probe, key), x=STEP_AXIS)
-        step = first_step_reaching(steps, values, args.level)
-        order.append(step)
-        print(f"{coord:>10g} {str(step) if step is not None else 'never':>10}   {values[-1] if values else float('nan'):.3f}")
+    for coord, step, last in zip(coords, order, lasts):
+        print(f"{coord:>10g} {str(step) if step is not None else 'never':>10}   {last:.3f}")
     print(f"monotone in {series.axis.name}: {is_monotone(order)} (steps: {order})")
     return 0
 

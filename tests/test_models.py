@@ -16,6 +16,7 @@ TINY = {
     "xu_cnn": dict(input_shape=(3, 12, 12), num_outputs=10, width=0.25),
     "resnet9": dict(input_shape=(3, 16, 16), num_outputs=10, width=4),
     "resnet18k": dict(input_shape=(3, 16, 16), num_outputs=10, k=2),
+    "two_layer_relu": dict(input_shape=(2,), num_outputs=1, width=16),
 }
 
 
@@ -114,3 +115,18 @@ def test_mlp_parameter_count_rahaman():
 def test_bad_shapes_name_the_value(name, kwargs, match):
     with pytest.raises(ValueError, match=match):
         build_model(name, **kwargs)
+
+
+def test_two_layer_relu_is_basris_net_with_fixed_signs():
+    # f(x) = (1/√m) Σ_r a_r ReLU(w_r·x + b_r) (docs/references.md §12), summed here neuron by neuron.
+    torch.manual_seed(0)
+    net = models.two_layer_relu(input_shape=(2,), num_outputs=1, width=4000)
+    assert sorted(n for n, _ in net.named_parameters()) == ["bias", "weight"]  # a_r is not trained
+    assert set(net.signs.unique().tolist()) == {-1.0, 1.0} and torch.equal(net.bias, torch.zeros(4000))
+    # w_r ~ N(0, 2.5²): 8000 draws, the sample std is within 3% of 2.5 (its standard error is 2.5/√16000 ≈ 0.8%).
+    assert abs(net.weight.std().item() - 2.5) < 0.075
+    with torch.no_grad():
+        net.bias.normal_()
+    x = torch.randn(5, 2)
+    by_hand = sum(net.signs[r, 0] * torch.relu(x @ net.weight[r] + net.bias[r]) for r in range(4000)) / 4000**0.5
+    assert torch.allclose(net(x)[:, 0], by_hand, atol=1e-4)

@@ -175,6 +175,10 @@ def test_fourier_heatmap_with_zero_eps_is_the_clean_error_and_is_symmetric():
     noisy.setup(probe_set)
     image = noisy.measure(module).image
     assert torch.equal(image, image.flip(0).flip(1))  # U_{u,v} = U_{−u,−v}
+    scalars = noisy.measure(module).scalars  # the centre is max(|u|, |v|) <= 2 = the whole 5×5 map; the ring its border
+    border = torch.cat([image[0], image[-1], image[1:-1, 0], image[1:-1, -1]])
+    assert scalars["centre_error"] == pytest.approx(float(image.mean()))
+    assert scalars["ring_error"] == pytest.approx(float(border.mean()))
 
 
 def test_image_probes_name_bad_input():

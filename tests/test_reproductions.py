@@ -6,14 +6,18 @@ NOT CHECKED (a claim that needs CIFAR-10 or a GPU says so). The full setting run
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ibias.analysis.claim import FAIL, NOT_CHECKED, PASS, Claim, Outcome, RunSpec, fmt, verdict
 from ibias.analysis.claims import all_claims
 from ibias.analysis.records import STEP_AXIS, read_records, spectrum_key
+from ibias.analysis.wandb_io import find_runs, read_run
 from ibias.run.reproduce import listing, main, reproduce, setting_for
 
 CLAIMS = all_claims()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def toy_check(setting, runs, out):
@@ -57,6 +61,19 @@ def test_an_unavailable_claim_is_not_checked_and_trains_nothing(tmp_path):
     assert not (report.parent / "runs").exists()
 
 
+def test_resume_reads_finished_runs_back_and_retrains_the_rest(tmp_path):
+    setting = setting_for(TOY, quick=True, seeds=None)
+    first, report = reproduce(TOY, setting, tmp_path)
+    before = find_runs(report.parent / "runs")
+    again, same = reproduce(TOY, setting, tmp_path, resume=report.parent)
+    assert same == report and find_runs(report.parent / "runs") == before  # the same W&B run, read back
+    assert [v.line("toy") for v in again.verdicts] == [v.line("toy") for v in first.verdicts]
+    changed = setting_for(TOY, quick=True, seeds=None, overrides=("trainer.max_epochs=1",))
+    reproduce(TOY, changed, tmp_path, resume=report.parent)  # another config: trained again, in place
+    (after,) = find_runs(report.parent / "runs")
+    assert after not in before and read_run(after).config["trainer"]["max_epochs"] == 1
+
+
 def test_the_command_line_lists_claims_and_names_bad_input(capsys):
     assert main(["--list"]) == 0
     out = capsys.readouterr().out
@@ -64,6 +81,8 @@ def test_the_command_line_lists_claims_and_names_bad_input(capsys):
     assert main(["no_such_claim"]) == 2
     assert "unknown claim(s) ['no_such_claim']" in capsys.readouterr().err
     assert listing({"toy": TOY}).splitlines()[1].startswith("toy")
+    assert main([next(iter(CLAIMS)), "--resume", str(ROOT / "docs")]) == 2
+    assert "not a report folder of scripts/reproduce.py" in capsys.readouterr().err
 
 
 def assert_claim_holds(name: str, quick: bool, out) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from .records import STEP_AXIS, read_records, spectrum_key
+from .wandb_io import RunRecord
+
 
 def first_step_reaching(steps: Sequence[int], values: Sequence[float], level: float, above: bool = True) -> int | None:
     """Return the first step whose value is >= level (or <= level when above=False), or None if never."""
@@ -40,3 +43,22 @@ def loglog_slope(x: Sequence[float], y: Sequence[float]) -> float:
         raise ValueError(f"a log-log slope needs at least two distinct x values, got {list(x)}")
     mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
     return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+
+
+def crossing_steps(run: RunRecord, probe: str, quantity: str, level: float,
+                   above: bool = True) -> tuple[list[float], list[int | None], list[float]]:
+    """Return (coords, first step each coordinate's value reaches `level` or None, last logged value) of a probe's series.
+
+    The series (e.g. the grid probe's `amp`, one value per frequency) is found from the probe's declaration in
+    the run's config; steps are trainer/global_step.
+    """
+    records = read_records(run.config)
+    if probe not in records:
+        raise KeyError(f"{run.path} declares no probe {probe!r}; it declares {sorted(records) or 'none'}")
+    series = records[probe].series_named(quantity)
+    firsts, lasts = [], []
+    for key in series.keys():
+        steps, values = run.series(spectrum_key(probe, key), x=STEP_AXIS)
+        firsts.append(first_step_reaching(steps, values, level, above))
+        lasts.append(float(values[-1]) if values else float("nan"))
+    return list(series.coords), firsts, lasts

@@ -7,7 +7,8 @@ from .linear import Linear, linear
 from .mlp import MLP, mlp
 from .registry import MODELS, build_model, register_model
 from .resnet import PreActResNet18, ResNet9, resnet9, resnet18k
+from .two_layer import TwoLayerReLU, two_layer_relu
 
 __all__ = ["CNN1D", "MLP", "MODELS", "build_model", "cnn1d", "mlp", "register_model"]
 __all__ += ["PreActResNet18", "ResNet9", "XuCNN", "resnet9", "resnet18k", "xu_cnn"]
-__all__ += ["Linear", "MatrixFactorization", "linear", "matrix_factorization"]
+__all__ += ["Linear", "MatrixFactorization", "linear", "matrix_factorization", "TwoLayerReLU", "two_layer_relu"]
