@@ -1,6 +1,7 @@
 """Lightning callbacks that analyse any LightningModule whose forward is prediction."""
 
 from .cadence import Cadence, CadencedCallback
+from .loop_timer import LoopTimer
 from .probes.base import Measurement, Probe
 from .probes.filtering import FilterProbe
 from .probes.fourier_heatmap import FourierHeatmapProbe
@@ -15,6 +16,6 @@ from .weight_norms import WeightNormCallback
 
 __all__ = [
     "Cadence", "CadencedCallback", "FilterProbe", "FourierHeatmapProbe", "GridProbe", "ImageFilterProbe", "InputGradientProbe",
-    "LinePathProbe", "Measurement", "Probe", "ProjectionProbe", "SpectrumCallback", "SpectrumProgressBar",
+    "LinePathProbe", "LoopTimer", "Measurement", "Probe", "ProjectionProbe", "SpectrumCallback", "SpectrumProgressBar",
     "WeightNormCallback",
 ]
