@@ -1,22 +1,26 @@
 """LightningModules that wrap any nn.Module: regression (MSE) and classification (cross-entropy).
 
-`forward` is prediction, so analysis callbacks can call the module on probe inputs.
+`forward` is prediction, so analysis callbacks can call the module on probe inputs. Training metrics are
+computed and logged only on the steps whose values reach a logger row (every trainer.log_every_n_steps),
+the first step (the progress bar's first loss) and the last (the run's final metrics): a self.log call
+costs about as much as a small model's whole step. Validation and test values are exact means over the
+whole set (Lightning's batch-size-weighted epoch mean).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-import lightning.pytorch as pl
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ..analysis.records import stage_key
+from .lean_module import LeanLightningModule
 from .optim import OptimizerConfig, build_optimizer, build_scheduler
 
 
-class _Task(pl.LightningModule):
+class _Task(LeanLightningModule):
     """Shared plumbing: the wrapped network, its optimizer and schedule, train/val/test loops."""
 
     def __init__(self, model: nn.Module, optimizer: OptimizerConfig | dict | None = None, scheduler: str | None = None) -> None:
@@ -38,25 +42,66 @@ class _Task(pl.LightningModule):
             return optimizer
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
-    def metrics(self, pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+    def loss(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Return the training loss (a scalar tensor)."""
         raise NotImplementedError
 
-    def _step(self, batch, stage: str) -> torch.Tensor:
-        x, y = batch[0], batch[1]
-        values = self.metrics(self(x), y)
+    def metrics(self, pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Return {name: scalar tensor} to log, the loss included; the base class logs only the loss."""
+        return {"loss": self.loss(pred, target)}
+
+    def _log(self, values: dict[str, torch.Tensor], stage: str, batch_size: int) -> None:
+        """Log `values` under stage keys: train per step, val/test as epoch means (mean over ranks, val on the bar).
+
+        Train values are not marked prog_bar: Lightning converts every prog_bar value to a Python number
+        after every batch (a device sync on GPU), even on the steps that logged nothing.
+        callbacks.SpectrumProgressBar shows them from trainer.callback_metrics when it redraws.
+        """
         on_step = stage == "train"
         self.log_dict({stage_key(stage, k): v for k, v in values.items()}, on_step=on_step, on_epoch=not on_step,
-                      prog_bar=stage != "test", batch_size=len(x), sync_dist=not on_step)  # epoch values: mean over ranks
-        return values["loss"]
+                      prog_bar=stage == "val", batch_size=batch_size, sync_dist=not on_step)
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
-        return self._step(batch, "train")
+        x, y = batch[0], batch[1]
+        pred = self(x)
+        if self._logs_this_step(batch_idx):
+            values = self.metrics(pred, y)
+            self._log(values, "train", len(x))
+            loss = values["loss"]
+        else:
+            loss = self.loss(pred, y)  # no metrics, no self.log (see the module docstring)
+        return self.optimization_step(loss)
+
+    def _logs_this_step(self, batch_idx: int) -> bool:
+        """True when this step's train metrics reach a logger row, the bar's first value or the final metrics.
+
+        Lightning writes the on_step values of step s (0-based) to the loggers only when (s + 1) is a multiple
+        of trainer.log_every_n_steps, or when the trainer stops (its _LoggerConnector.should_update_logs);
+        values logged on other steps are overwritten unseen. The first step gives the bar a loss at once, and
+        the last step leaves the final loss in trainer.callback_metrics, as before.
+        """
+        trainer = self.trainer
+        every = trainer.log_every_n_steps
+        step = trainer.global_step  # optimizer steps taken before this batch
+        row = every > 0 and (step + 1) % every == 0
+        return row or step == 0 or trainer.should_stop or bool(trainer.fast_dev_run) or self._is_last_step(batch_idx)
+
+    def _is_last_step(self, batch_idx: int) -> bool:
+        """True on the last training batch that max_steps or max_epochs allow."""
+        trainer = self.trainer
+        if trainer.max_steps is not None and trainer.max_steps >= 0 and trainer.global_step + 1 >= trainer.max_steps:
+            return True
+        epochs = trainer.max_epochs
+        last_epoch = epochs is not None and epochs >= 0 and trainer.current_epoch + 1 >= epochs
+        return last_epoch and batch_idx + 1 >= trainer.num_training_batches
 
     def validation_step(self, batch, batch_idx: int) -> None:
-        self._step(batch, "val")
+        x, y = batch[0], batch[1]
+        self._log(self.metrics(self(x), y), "val", len(x))
 
     def test_step(self, batch, batch_idx: int) -> None:
-        self._step(batch, "test")
+        x, y = batch[0], batch[1]
+        self._log(self.metrics(self(x), y), "test", len(x))
 
 
 class RegressionModule(_Task):
@@ -64,8 +109,8 @@ class RegressionModule(_Task):
 
     task = "regression"
 
-    def metrics(self, pred, target):
-        return {"loss": F.mse_loss(pred, target.reshape(pred.shape))}
+    def loss(self, pred, target):
+        return F.mse_loss(pred, target.reshape(pred.shape))
 
 
 class ClassificationModule(_Task):
@@ -77,6 +122,9 @@ class ClassificationModule(_Task):
         super().__init__(model, optimizer, scheduler)
         self.label_smoothing = label_smoothing
 
+    def loss(self, pred, target):
+        return F.cross_entropy(pred, target, label_smoothing=self.label_smoothing)
+
     def metrics(self, pred, target):
         acc = (pred.argmax(-1) == target).float().mean()
-        return {"loss": F.cross_entropy(pred, target, label_smoothing=self.label_smoothing), "acc": acc, "error": 1 - acc}
+        return {"loss": self.loss(pred, target), "acc": acc, "error": 1 - acc}
