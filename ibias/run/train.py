@@ -14,8 +14,11 @@ from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ProgressBar
 from omegaconf import DictConfig, OmegaConf
 
+from callbacks.progress import SpectrumProgressBar
+
 from ..models import build_model
 from .config import check_task_matches_data
+from .lean_module import NullProfiler
 from .wandb_run import build_wandb_logger, finish_wandb
 
 
@@ -23,12 +26,15 @@ def build_callbacks(cfg: DictConfig) -> list[pl.Callback]:
     """Return the callbacks of cfg.callbacks, skipping entries set to null.
 
     A progress-bar callback is dropped when trainer.enable_progress_bar=false, which Lightning
-    would otherwise reject, so one switch turns the bar off whatever the callback set.
+    would otherwise reject, so one switch turns the bar off whatever the callback set; with the bar on and
+    none configured, ours is added (it redraws by time; Lightning's default redraws at every step).
     """
     entries = cfg.get("callbacks") or {}
     built = [instantiate(spec, _convert_="all") for spec in entries.values() if spec is not None]
     if cfg.trainer.get("enable_progress_bar", True) is False:
         built = [cb for cb in built if not isinstance(cb, ProgressBar)]
+    elif not any(isinstance(cb, ProgressBar) for cb in built):
+        built.append(SpectrumProgressBar())
     return built
 
 
@@ -61,8 +67,10 @@ def build_run(cfg: DictConfig, output_dir: Path | str) -> Run:
     module = instantiate(cfg.task, model=network, _convert_="all")
     check_task_matches_data(module.task, datamodule)
     logger = build_wandb_logger(cfg, output_dir) if cfg.get("logger") else False
-    trainer = pl.Trainer(**OmegaConf.to_container(cfg.trainer, resolve=True), callbacks=build_callbacks(cfg),
-                         logger=logger, default_root_dir=str(output_dir))
+    trainer_args = OmegaConf.to_container(cfg.trainer, resolve=True)
+    if trainer_args.get("profiler") is None:  # Lightning's default costs ~60 context managers per step
+        trainer_args["profiler"] = NullProfiler()
+    trainer = pl.Trainer(**trainer_args, callbacks=build_callbacks(cfg), logger=logger, default_root_dir=str(output_dir))
     return Run(datamodule, module, trainer, logger)
 
 
