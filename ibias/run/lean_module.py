@@ -10,8 +10,6 @@ changing what is computed, logged or checkpointed:
   (and optimization_step just returns the loss);
 - Lightning sets `_current_fx_name` twice around each of the ~20 hook calls of a step; it is a plain
   string, so it is set directly rather than through nn.Module.__setattr__'s parameter/buffer bookkeeping;
-- a batch that is a tuple or list of tensors is moved to the device directly, not through
-  apply_to_collection;
 - Lightning inspects `training_step`'s signature at every step (for `batch_idx`); the signature is
   computed once per class and kept on the function (`__signature__`, which `inspect` returns as is).
 And for the Trainer (ibias.run.train passes it unless trainer.profiler is set): NullProfiler, which does
@@ -74,13 +72,6 @@ class LeanLightningModule(pl.LightningModule):
             object.__setattr__(self, name, value)
         else:
             super().__setattr__(name, value)
-
-    def transfer_batch_to_device(self, batch, device: torch.device, dataloader_idx: int):
-        if type(batch) in (tuple, list) and all(isinstance(t, torch.Tensor) for t in batch):
-            if all(t.device == device for t in batch):  # e.g. CPU training, or data kept on the GPU
-                return batch
-            return type(batch)(t.to(device, non_blocking=device.type == "cuda") for t in batch)
-        return super().transfer_batch_to_device(batch, device, dataloader_idx)
 
 
 class NullProfiler(PassThroughProfiler):
