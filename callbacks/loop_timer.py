@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import lightning.pytorch as pl
+import torch
 
 
 class LoopTimer(pl.Callback):
@@ -22,14 +23,21 @@ class LoopTimer(pl.Callback):
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         if self.start is None:
+            _synchronize(pl_module)
             self.start = (time.perf_counter(), time.process_time())
             self.first_step = trainer.global_step
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.start is None:
             return
+        _synchronize(pl_module)  # the GPU may still be working through queued steps
         self.wall = time.perf_counter() - self.start[0]
         self.cpu = time.process_time() - self.start[1]
         self.steps = trainer.global_step - self.first_step
         if trainer.is_global_zero:
-            print(f"train loop: {self.steps} steps, wall {self.wall:.3f} s, cpu {self.cpu:.3f} s", flush=True)
+            print(f"\ntrain loop: {self.steps} steps, wall {self.wall:.3f} s, cpu {self.cpu:.3f} s", flush=True)  # after the bar
+
+
+def _synchronize(pl_module: pl.LightningModule) -> None:
+    if pl_module.device.type == "cuda":
+        torch.cuda.synchronize(pl_module.device)

@@ -1,20 +1,23 @@
 """Speed benchmarks: ibias runs as users run them against a plain PyTorch loop; models, norms and probes.
 
 To run:
-    python scripts/bench.py                          # train cases: default, dd40, cnn1d (a few minutes each)
+    python scripts/bench.py                          # train cases default, dd40, cnn1d (see CASES), 3 repeats
     python scripts/bench.py train --cases dd40 --repeats 5 --threads 1 --markdown
+    python scripts/bench.py gpu [--compile]          # resnet18k(64) CIFAR-10-format epochs on a CUDA GPU
     python scripts/bench.py models --steps 3         # one training step of each registered model
     python scripts/bench.py norms --k 64             # WeightNormCallback on resnet18k(k)
-    python scripts/bench.py probes --k 64            # each spectral probe's cost per call on resnet18k(k)
-    python scripts/bench.py gpu [--compile]          # resnet18k CIFAR-10 epoch on a GPU (see ibias/run/bench_gpu.py)
+    python scripts/bench.py probes --subset 32 --max-freq 2 --threads 1   # image probes on resnet18k(64), CPU sizes
 
-`train`: every case runs `scripts/train.py` as a user would (progress bar, W&B offline, the experiment's
-callbacks at their cadence, validation, the final test) and `python -m ibias.run.plain_loop` (the same
-seed, data, initial weights, optimizer and minibatches in a bare loop, then one test pass), each as a
-whole process, at two run lengths: per-step time = (time(long) - time(short)) / (steps(long) -
-steps(short)), so start-up (imports, data, W&B) cancels. Wall time and CPU time (user + sys of the
-process tree) are both reported: CPU time moves much less with other jobs on the machine. Variants are
-interleaved within each repeat so drifts in load hit all alike; medians and [min, max] over repeats.
+`train` and `gpu`: every case runs `scripts/train.py` as a user would (progress bar, W&B offline, the
+experiment's callbacks at their cadence, validation at trainer.check_val_every_n_epoch, checkpoints, the
+final test) and `python -m ibias.run.plain_loop` (the same seed, data, initial weights, optimizer, precision
+and minibatches in a bare loop, then one test pass), each as a whole process, at two run lengths:
+per-step time = (time(long) - time(short)) / (steps(long) - steps(short)), so start-up (imports, data,
+W&B) and the final test cancel. Reported four ways: the whole process's wall and CPU time (user + sys of
+the process tree), and the train loop's (first batch to end of training; callbacks.LoopTimer and the
+plain loop print it). CPU time moves much less than wall time when other jobs share the machine.
+Variants are interleaved within each repeat so drifts in load hit all alike; medians [min, max] over
+repeats. 'callbacks off' drops the experiment's analysis callbacks (the bar and checkpoints stay).
 """
 
 from __future__ import annotations
@@ -134,14 +137,14 @@ def machine_lines(threads: str) -> list[str]:
             f"wandb {wandb.__version__}; torch threads: {threads}"]
 
 
-def bench_train(args: argparse.Namespace) -> None:
-    """Time the train cases and print per-step times, ratios and the callbacks' share."""
+def bench_train(args: argparse.Namespace, cases: dict[str, Case] | None = None) -> None:
+    """Time the train cases (args.cases of CASES unless given) and print per-step times, ratios, callbacks' share."""
     env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "HYDRA_FULL_ERROR": "1",
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     if args.threads:
         env["OMP_NUM_THREADS"] = str(args.threads)
     threads = f"{args.threads} (OMP_NUM_THREADS)" if args.threads else f"torch's default ({os.cpu_count()} here)"
-    cases = {name: CASES[name] for name in args.cases}
+    cases = cases or {name: CASES[name] for name in args.cases}
     if args.scale != 1:
         cases = {k: Case(c.label, c.overrides, c.unit, max(1, round(c.short * args.scale)), max(2, round(c.long * args.scale)),
                          c.analysis_callbacks) for k, c in cases.items()}
@@ -204,19 +207,266 @@ def report(cases: dict[str, Case], results: dict[str, dict[str, Timing]], markdo
         print("(each cell: " + " / ".join(KINDS.values()) + ")")
 
 
+# ---- gpu: resnet18k on CIFAR-10-format data, ibias vs the plain loop, both on device-resident data --------
+
+
+def write_cifar10_format(root: Path, n_train: int = 50_000, n_test: int = 10_000, seed: int = 0) -> Path:
+    """Write random images and labels as root/cifar-10-batches-py in the official pickle format; return root.
+
+    Each batch is a dict with `data` (N, 3072) uint8 rows of red, green and blue 32x32 planes and `labels`
+    (N ints in 0..9), pickled with protocol 2 like the originals. Random labels: only timing is measured.
+    """
+    import pickle
+
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [(f"data_batch_{i}", n_train // 5) for i in range(1, 6)] + [("test_batch", n_test)]
+    for name, n in names:
+        entry = {"batch_label": name, "labels": rng.integers(0, 10, n).tolist(),
+                 "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8), "filenames": [f"{i}.png" for i in range(n)]}
+        with open(folder / name, "wb") as f:
+            pickle.dump(entry, f, protocol=2)
+    return root
+
+
+def gpu_cases(root: Path, k: int, epochs: tuple[int, int], compile_too: bool) -> dict[str, Case]:
+    """Return the GPU cases: resnet18k(k), batch 128, bf16-mixed, channels_last, with and without torch.compile."""
+    overrides = ("data=cifar10", f"data.root={root}", "model=resnet18k", f"model.k={k}", "task=classification",
+                 "callbacks=none", "trainer.accelerator=gpu", "trainer.precision=bf16-mixed", "task.channels_last=true")
+    label = (f"resnet18k({k}) on CIFAR-10-format data (50,000 images on the GPU, crop+flip there), batch 128, "
+             "bf16-mixed, channels_last")
+    cases = {"resnet18k": Case(label, overrides, "epochs", *epochs)}
+    if compile_too:
+        cases["resnet18k_compile"] = Case(label + ", torch.compile", overrides + ("task.compile=true",), "epochs", *epochs)
+    return cases
+
+
+def bench_gpu(args: argparse.Namespace) -> None:
+    """Time resnet18k epochs on the GPU through scripts/train.py and through the plain loop; print the GPU's name."""
+    import torch
+
+    if not torch.cuda.is_available():
+        raise SystemExit("bench.py gpu needs a CUDA GPU (torch.cuda.is_available() is False)")
+    print(f"GPU: {torch.cuda.get_device_name(0)}, CUDA {torch.version.cuda}", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_cifar10_format(Path(tmp))
+        bench_train(args, gpu_cases(root, args.k, tuple(args.epochs), args.compile))
+
+
+# ---- models: one training step of each registered model ---------------------------------------------------
+
+MODEL_INPUTS = {  # name -> (input shape, batch size); sizes are each constructor's defaults
+    "mlp": ((1, 40), 100),
+    "cnn1d": ((1, 40), 100),
+    "xu_cnn": ((3, 32, 32), 128),
+    "resnet9": ((3, 32, 32), 128),
+    "resnet18k": ((3, 32, 32), 128),
+}
+
+
+def bench_models(args: argparse.Namespace) -> None:
+    """Print the median seconds of one training step (forward, cross-entropy, backward, SGD) of each model."""
+    import torch
+    import torch.nn.functional as F
+
+    from ibias.models import build_model
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    print(f"torch {torch.__version__}, device {args.device}, threads {torch.get_num_threads()}, median of {args.steps} steps "
+          "after one warm-up step; random inputs")
+    print(f"{'model':<10} {'params':>11} {'input':>12} {'batch':>5} {'s/step':>8}")
+    for name in args.models:
+        shape, batch = MODEL_INPUTS[name]
+        net = build_model(name, input_shape=shape, num_outputs=10).to(args.device)
+        opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+        x, y = torch.randn(batch, *shape, device=args.device), torch.randint(0, 10, (batch,), device=args.device)
+        times = []
+        for i in range(args.steps + 1):
+            start = time.perf_counter()
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(net(x), y).backward()
+            opt.step()
+            if args.device.startswith("cuda"):
+                torch.cuda.synchronize()
+            if i:  # the first step pays for allocation and kernel selection
+                times.append(time.perf_counter() - start)
+        params = sum(p.numel() for p in net.parameters())
+        print(f"{name:<10} {params:>11,} {'x'.join(map(str, shape)):>12} {batch:>5} {statistics.median(times):>8.4f}", flush=True)
+
+
+# ---- norms: one WeightNormCallback measurement on resnet18k(k) --------------------------------------------
+
+
+def bench_norms(args: argparse.Namespace) -> None:
+    """Print seconds per WeightNormCallback measurement on resnet18k(k), exact SVD vs power iteration.
+
+    W = W0 + 1% noise so the distance measures are not zero; between warm-started calls every weight moves by
+    0.1% of its scale, like a few SGD steps, so the warm start is not handed the exact answer. Exact singular
+    values use the float64 Gram matrix above 64 on the short side (ibias/measures/norms.py).
+    """
+    import torch
+
+    from callbacks.weight_norms import WeightNormCallback
+    from ibias.measures.norms import layer_norms, power_spectral_norm, snapshot, weight_matrices
+    from ibias.models import build_model
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    shape = (3, 32, 32)
+    model = build_model("resnet18k", k=args.k, input_shape=shape, num_outputs=10)
+    init = snapshot(model)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.01 * p.std() * torch.randn_like(p) if p.numel() > 1 else 0)
+    mats = weight_matrices(model)
+    print(f"resnet18k(k={args.k}): {sum(p.numel() for p in model.parameters()):,} params, {len(mats)} weight matrices, "
+          f"largest {max(mats.values(), key=torch.Tensor.numel).shape}; torch {torch.__version__}, {args.threads} thread(s)")
+
+    def timed(callback: WeightNormCallback, fresh_power: bool) -> tuple[list[float], dict]:
+        times = []
+        for _ in range(args.repeats):
+            if fresh_power:
+                callback._power_state.clear()
+            else:
+                with torch.no_grad():
+                    for p in model.parameters():
+                        if p.dim() >= 2:
+                            p.add_(1e-3 * p.std() * torch.randn_like(p))
+            start = time.perf_counter()
+            layers, _ = callback.measure(model)
+            times.append(time.perf_counter() - start)
+        return times, layers
+
+    cases = [("default", None, "exact", True), ("default", None, "power", True), ("default", None, "power", False),
+             ("default", None, "auto", False)]
+    if not args.skip_full:
+        cases += [("all", "all", "exact", True), ("all", "all", "power", False)]
+    for label, measures, method, fresh in cases:
+        callback = WeightNormCallback(measures=measures, input_shape=shape, method=method, exact_max_dim=args.exact_max_dim,
+                                      power_tol=args.power_tol)
+        callback.init = init
+        callback.measure(model)  # warm-up (and the warm-start vectors for the warm case)
+        times, layers = timed(callback, fresh)
+        what = f"{label:8s} {method:5s}" + (f" ({'cold' if fresh else 'warm'} start)" if method != "exact" else "")
+        print(f"{what:30s} {statistics.mean(times):7.3f} +- {statistics.stdev(times) if len(times) > 1 else 0:.3f} s per call")
+        if method != "exact" and not fresh:  # what the warm-started values of the last call are worth
+            exact = layer_norms(model, reference=init, measures=("spectral", "dist_spectral"), method="exact")
+            worst = max((exact[n][m] - row[m]) / exact[n][m] for n, row in layers.items() for m in ("spectral", "dist_spectral"))
+            print(f"{'':30s} worst relative error of spectral/dist_spectral vs exact: {worst:.1e}")
+    if not args.skip_full:  # where the full set's time goes
+        for measure in ("nuclear", "alpha", "operator"):  # operator: not in "all", only by name
+            start = time.perf_counter()
+            layer_norms(model, measures=(measure,), input_shape=shape)
+            print(f"  of which {measure:9s} {time.perf_counter() - start:7.3f} s")
+    print(f"\npower iteration (cold start, tol {args.power_tol:g}, <= 500 iterations) vs exact SVD, per layer:")
+    exact = layer_norms(model, reference=init, measures=("spectral", "dist_spectral"), method="exact")
+    errors = {"spectral": [], "dist_spectral": []}
+    for name, w in mats.items():
+        delta = w - init[name].reshape(w.shape)
+        for measure, matrix in (("spectral", w), ("dist_spectral", delta)):
+            sigma, _, iters = power_spectral_norm(matrix, tol=args.power_tol)
+            errors[measure].append(((exact[name][measure] - sigma) / exact[name][measure], iters, name))
+    for measure, rows in errors.items():
+        rel = sorted(r[0] for r in rows)
+        worst = max(rows)
+        print(f"{measure:14s} relative error median {statistics.median(rel):.2e}, max {worst[0]:.2e} ({worst[2]}), "
+              f"iterations median {statistics.median(r[1] for r in rows):.0f}, max {max(r[1] for r in rows)}; "
+              f"min error {rel[0]:.2e} (>= 0: power iteration stays below sigma_max)")
+
+
+# ---- probes: each spectral probe's cost per call on resnet18k(k) ------------------------------------------
+
+
+def bench_probes(args: argparse.Namespace) -> None:
+    """Print set-up and per-call seconds of each image probe on resnet18k(k), on `subset` random images."""
+    import torch
+
+    from callbacks import FilterProbe, FourierHeatmapProbe, ImageFilterProbe, InputGradientProbe, LinePathProbe
+    from datamodules.gpu_batches import Normalize
+    from ibias.measures.eval_mode import eval_mode
+    from ibias.models import build_model
+    from ibias.probe_set import ProbeSet
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    n = args.subset
+    model = build_model("resnet18k", k=args.k, input_shape=(3, 32, 32), num_outputs=10).to(args.device)
+    probe_set = ProbeSet(inputs=torch.rand(n, 3, 32, 32), targets=torch.randint(0, 10, (n,)), num_classes=10,
+                         input_transform=Normalize()).to(args.device)
+    # the experiments' probes (configs/experiment/fourier_heatmap_cifar10.yaml, frequency_principle_cifar10.yaml)
+    probes = {"image_filters (8 radii)": ImageFilterProbe(radii=[2, 4, 6, 8, 10, 12, 14, 16], subset=n),
+              "input_gradients": InputGradientProbe(subset=n),
+              f"line_path ({n} paths x 128 steps)": LinePathProbe(num_paths=n, num_steps=128),
+              f"fourier_heatmap (max_freq {args.max_freq})": FourierHeatmapProbe(eps=4.0, max_freq=args.max_freq, subset=n,
+                                                                                  batch_size=min(n, 1000)),
+              "filter (20 deltas)": FilterProbe(deltas=torch.linspace(2, 100, 20).tolist(), subset=n)}
+    print(f"resnet18k(k={args.k}) on {args.device}, {n} probe images, torch threads {torch.get_num_threads()}")
+    for name, probe in probes.items():
+        start = time.perf_counter()
+        probe.setup(probe_set)
+        setup = time.perf_counter() - start
+        times = []
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            with eval_mode(model):
+                probe.measure(model)
+            if args.device.startswith("cuda"):
+                torch.cuda.synchronize()
+            times.append(time.perf_counter() - start)
+        print(f"{name:36s} set-up {setup:7.3f} s   per call {statistics.median(times):8.3f} s (median of {args.repeats})",
+              flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
     train = sub.add_parser("train", help="ibias as users run it vs a plain PyTorch loop (the default)")
-    for p in (parser, train):
-        p.add_argument("--cases", nargs="+", default=list(DEFAULT_CASES), choices=list(CASES))
-        p.add_argument("--repeats", type=int, default=3)
+    gpu = sub.add_parser("gpu", help="resnet18k CIFAR-10 epochs on a GPU, ibias vs a plain loop")
+    for p in (parser, train, gpu):
+        p.add_argument("--repeats", type=int, default=3 if p is not gpu else 2)
         p.add_argument("--threads", type=int, default=None, help="OMP_NUM_THREADS for every run (default: torch's choice)")
         p.add_argument("--scale", type=float, default=1.0, help="multiply every run length (e.g. 0.2 for a smoke test)")
         p.add_argument("--markdown", action="store_true", help="also print the summary as a markdown table")
+    for p in (parser, train):
+        p.add_argument("--cases", nargs="+", default=list(DEFAULT_CASES), choices=list(CASES))
+    gpu.add_argument("--k", type=int, default=64, help="resnet18k width")
+    gpu.add_argument("--epochs", type=int, nargs=2, default=[1, 3], help="the two run lengths, in epochs")
+    gpu.add_argument("--compile", action="store_true", help="also time both with torch.compile (task.compile=true)")
+    models = sub.add_parser("models", help="one training step of each registered model")
+    models.add_argument("--models", nargs="*", default=list(MODEL_INPUTS), choices=list(MODEL_INPUTS))
+    models.add_argument("--steps", type=int, default=5)
+    models.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's choice)")
+    models.add_argument("--device", default="cpu")
+    norms = sub.add_parser("norms", help="WeightNormCallback on resnet18k(k): exact SVD vs power iteration")
+    norms.add_argument("--k", type=int, default=64)
+    norms.add_argument("--repeats", type=int, default=3)
+    norms.add_argument("--threads", type=int, default=1)
+    norms.add_argument("--skip-full", action="store_true", help="only the cheap default set")
+    norms.add_argument("--exact-max-dim", type=int, default=256, help="method=auto: exact SVD up to this short side")
+    norms.add_argument("--power-tol", type=float, default=1e-6, help="power iteration: stop below this relative change")
+    probes = sub.add_parser("probes", help="each image probe's cost per call on resnet18k(k)")
+    probes.add_argument("--k", type=int, default=64)
+    probes.add_argument("--subset", type=int, default=1000, help="probe images (the experiments use 256-1000; CPU: try 32)")
+    probes.add_argument("--max-freq", type=int, default=15, help="Fourier heat map: |u|, |v| <= this (CPU: try 2)")
+    probes.add_argument("--repeats", type=int, default=3)
+    probes.add_argument("--threads", type=int, default=None)
+    probes.add_argument("--device", default="cuda" if _cuda() else "cpu")
     args = parser.parse_args()
-    if args.command in (None, "train"):
-        bench_train(args)
+    run = {None: bench_train, "train": bench_train, "gpu": bench_gpu, "models": bench_models, "norms": bench_norms,
+           "probes": bench_probes}[args.command]
+    run(args)
+
+
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 if __name__ == "__main__":

@@ -61,47 +61,77 @@ class PlainRun:
     cpu: float
 
 
-def plain_fit(cfg: DictConfig, device: str = "cpu") -> PlainRun:
-    """Return the PlainRun of training as cfg.trainer says (max_steps / max_epochs), timed from the first batch."""
+AUTOCAST = {"32-true": None, "32": None, "bf16-mixed": torch.bfloat16}  # trainer.precision -> autocast dtype
+
+
+def run_device(cfg: DictConfig) -> torch.device:
+    """Return the device Lightning would pick for cfg.trainer.accelerator (auto: CUDA when present)."""
+    accelerator = str(cfg.trainer.get("accelerator", "auto"))
+    if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
+        return torch.device("cuda")
+    if accelerator not in ("auto", "cpu"):
+        raise ValueError(f"the plain loop runs on cpu or cuda; trainer.accelerator={accelerator} is not supported")
+    return torch.device("cpu")
+
+
+def plain_fit(cfg: DictConfig) -> PlainRun:
+    """Return the PlainRun of training as cfg.trainer says (max_steps / max_epochs), timed from the first batch.
+
+    Honours trainer.accelerator, trainer.precision (32-true or bf16-mixed: autocast of forward and loss, as
+    Lightning does), task.channels_last and task.compile like ibias.run.tasks.
+    """
+    precision = str(cfg.trainer.get("precision", "32-true"))
+    if precision not in AUTOCAST:
+        raise ValueError(f"the plain loop supports trainer.precision in {sorted(AUTOCAST)}, not {precision}")
+    device = run_device(cfg)
     pl.seed_everything(cfg.seed, workers=True)  # as train.build_run: same data, same initial weights
     datamodule = instantiate(cfg.data, _convert_="all")
     net = build_network(cfg, datamodule).to(device)
+    channels_last = bool(cfg.task.get("channels_last", False))
+    if channels_last:
+        net = net.to(memory_format=torch.channels_last)
+    step_net = torch.compile(net) if cfg.task.get("compile", False) else net
     optimizer = build_optimizer(net.parameters(), OptimizerConfig(**OmegaConf.to_container(cfg.task.optimizer)))
     max_steps, max_epochs = int(cfg.trainer.max_steps), int(cfg.trainer.max_epochs)
     if max_steps < 0 and max_epochs < 0:
         raise ValueError("the plain loop needs an end: set trainer.max_steps or trainer.max_epochs")
-    dataset = training_set(datamodule, torch.device(device))
+    dataset = training_set(datamodule, device)
     steps_per_epoch = len(dataset)  # batches per epoch (both ibias tensor datasets define it)
     total = min(s for s in (max_steps, max_epochs * steps_per_epoch) if s >= 0)
     scheduler = build_scheduler(optimizer, cfg.task.get("scheduler"), total)
-    loss = loss_fn(cfg)
+    loss_of = loss_fn(cfg)
+    dtype = AUTOCAST[precision]
     step = 0
     net.train()
     start = (time.perf_counter(), time.process_time())
     while step < total:
         for x, y in epoch_batches(dataset):
+            if channels_last and x.dim() == 4:
+                x = x.contiguous(memory_format=torch.channels_last)
             optimizer.zero_grad(set_to_none=True)
-            loss(net(x), y).backward()
+            with torch.autocast(device.type, dtype=dtype, enabled=dtype is not None):
+                loss = loss_of(step_net(x), y)
+            loss.backward()
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()
             step += 1
             if step == total:
                 break
-    if device.startswith("cuda"):
+    if device.type == "cuda":
         torch.cuda.synchronize()
     return PlainRun(net, datamodule, step, time.perf_counter() - start[0], time.process_time() - start[1])
 
 
 @torch.no_grad()
-def test_metrics(cfg: DictConfig, net: torch.nn.Module, datamodule: pl.LightningDataModule,
-                 device: str = "cpu") -> dict[str, float]:
+def test_metrics(cfg: DictConfig, net: torch.nn.Module, datamodule: pl.LightningDataModule) -> dict[str, float]:
     """Return the test loss (and error rate for classification) of `net`, averaged over every test sample."""
+    device = next(net.parameters()).device
     loss, total, wrong, count = loss_fn(cfg), 0.0, 0, 0
     net.eval()
     for x, y in datamodule.test_dataloader():
         x, y = x.to(device), y.to(device)
-        pred = net(x)
+        pred = net(x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 and cfg.task.get("channels_last") else x)
         total += float(loss(pred, y)) * len(y)
         if pred.dim() == 2 and y.dim() == 1:
             wrong += int((pred.argmax(-1) != y).sum())

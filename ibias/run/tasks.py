@@ -23,17 +23,26 @@ from .optim import OptimizerConfig, build_optimizer, build_scheduler
 class _Task(LeanLightningModule):
     """Shared plumbing: the wrapped network, its optimizer and schedule, train/val/test loops."""
 
-    def __init__(self, model: nn.Module, optimizer: OptimizerConfig | dict | None = None, scheduler: str | None = None) -> None:
+    def __init__(self, model: nn.Module, optimizer: OptimizerConfig | dict | None = None, scheduler: str | None = None,
+                 channels_last: bool = False, compile: bool = False) -> None:
         super().__init__()
-        self.model = model
+        self.model = model.to(memory_format=torch.channels_last) if channels_last else model
+        self.channels_last = channels_last
+        # compile=True: training steps run torch.compile(model); analysis callbacks call the eager model (any
+        # input shape, no recompilation). Not an attribute nn.Module registers: same parameters, same state_dict.
+        object.__setattr__(self, "_compiled", torch.compile(model) if compile else None)
         if isinstance(optimizer, dict) or hasattr(optimizer, "keys"):
             optimizer = OptimizerConfig(**dict(optimizer))
         self.optimizer_cfg = optimizer or OptimizerConfig()
         self.scheduler_name = scheduler
         self.save_hyperparameters({"optimizer": asdict(self.optimizer_cfg), "scheduler": scheduler})
 
+    def _input(self, x: torch.Tensor) -> torch.Tensor:
+        """Return x, as channels_last when images (B, C, H, W) meet a channels_last model."""
+        return x.contiguous(memory_format=torch.channels_last) if self.channels_last and x.dim() == 4 else x
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
+        return self.model(self._input(x))
 
     def configure_optimizers(self):
         optimizer = build_optimizer(self.parameters(), self.optimizer_cfg)
@@ -63,7 +72,7 @@ class _Task(LeanLightningModule):
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
         x, y = batch[0], batch[1]
-        pred = self(x)
+        pred = self._compiled(self._input(x)) if self._compiled is not None else self(x)
         if self._logs_this_step(batch_idx):
             values = self.metrics(pred, y)
             self._log(values, "train", len(x))
@@ -118,8 +127,9 @@ class ClassificationModule(_Task):
 
     task = "classification"
 
-    def __init__(self, model: nn.Module, optimizer=None, scheduler: str | None = None, label_smoothing: float = 0.0) -> None:
-        super().__init__(model, optimizer, scheduler)
+    def __init__(self, model: nn.Module, optimizer=None, scheduler: str | None = None, label_smoothing: float = 0.0,
+                 channels_last: bool = False, compile: bool = False) -> None:
+        super().__init__(model, optimizer, scheduler, channels_last, compile)
         self.label_smoothing = label_smoothing
 
     def loss(self, pred, target):
