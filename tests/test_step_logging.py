@@ -152,3 +152,15 @@ def test_timed_bar_skips_early_redraws_and_draws_the_final_state():
     assert out.getvalue() == first and "0/10" in first
     bar.close()
     assert "10/10" in out.getvalue() and "loss=1" in out.getvalue()
+
+
+def test_channels_last_and_compile_leave_predictions_and_checkpoints_unchanged():
+    def conv_net() -> nn.Module:
+        torch.manual_seed(0)
+        return nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 10))
+
+    x = torch.randn(5, 3, 8, 8)
+    plain, fast = ClassificationModule(conv_net()), ClassificationModule(conv_net(), channels_last=True, compile=True)
+    assert fast.model[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert torch.allclose(plain(x), fast(x), rtol=1e-5, atol=1e-6)  # forward (the callbacks' path) stays eager
+    assert fast.state_dict().keys() == plain.state_dict().keys()  # the compiled wrapper is not a submodule
