@@ -2,6 +2,7 @@
 
 from .cadence import Cadence, CadencedCallback
 from .end_to_end import EndToEndCallback
+from .loop_timer import LoopTimer
 from .probes.base import Measurement, Probe
 from .probes.filtering import FilterProbe
 from .probes.fourier_heatmap import FourierHeatmapProbe
@@ -19,7 +20,7 @@ from .weight_norms import WeightNormCallback
 __all__ = [
     "NTKProbe", "SharpnessProbe",
     "Cadence", "CadencedCallback", "FilterProbe", "FourierHeatmapProbe", "GridProbe", "ImageFilterProbe", "InputGradientProbe",
-    "LinePathProbe", "Measurement", "Probe", "ProjectionProbe", "SpectrumCallback", "SpectrumProgressBar",
+    "LinePathProbe", "LoopTimer", "Measurement", "Probe", "ProjectionProbe", "SpectrumCallback", "SpectrumProgressBar",
     "WeightNormCallback",
 ]
 __all__ += ["EndToEndCallback"]  # the product matrix of factorization and linear models (callbacks/end_to_end.py)

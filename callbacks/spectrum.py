@@ -8,6 +8,7 @@ that has `probe_set()`, or pass `probe_set=ProbeSet(...)` for any LightningModul
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 
 import lightning.pytorch as pl
 import torch
@@ -64,7 +65,7 @@ class SpectrumCallback(CadencedCallback):
         self.images: dict[str, tuple[int, torch.Tensor]] = {}  # probe name -> (step, latest image)
         self.records: dict[str, ProbeRecord] = {}  # probe name -> what it logs, once set up
 
-    @property
+    @cached_property  # Lightning reads it at every hook call (several per step); it never changes
     def state_key(self) -> str:
         # Unique per probe list, so a trainer can hold several SpectrumCallbacks (e.g. a sparse one
         # for an expensive probe) and each resumes its own history.

@@ -11,6 +11,7 @@ unless the measure is `operator`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 
 import lightning.pytorch as pl
 import torch
@@ -89,7 +90,7 @@ class WeightNormCallback(CadencedCallback):
         self._probe: ProbeSet | None = None
         self._resolved = False
 
-    @property
+    @cached_property  # Lightning reads it at every hook call (several per step); it never changes
     def state_key(self) -> str:
         """Return a checkpoint key unique to this measure set and cadence, so several instances can coexist."""
         return self._generate_state_key(**self._key)

@@ -10,7 +10,7 @@ exact_max_dim (method="auto"), else power iteration on W^T W warm-started from t
 vector (pass the same `power_state` dict every call). Power iteration approaches sigma_max from
 below and stops when sigma changes by < tol (relative) in one iteration; with tol=1e-6 that is not
 an error bound when the top two singular values are close. Measured on resnet18k(64) weights at
-init + 1% noise (scripts/bench_norms.py, a worst case: random matrices have tiny top gaps): cold
+init + 1% noise (`scripts/bench.py norms`, a worst case: random matrices have tiny top gaps): cold
 start, median relative error 2e-5, worst 1e-4 (weights) and 1.3e-3 (W - W0, 500 iterations, capped);
 warm start after a 0.1% weight change, worst 1e-4 to 1e-3.
 Source: docs/references.md §18.

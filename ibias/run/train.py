@@ -23,9 +23,11 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from callbacks.cadence import CadencedCallback
 from callbacks.finite_loss import StopOnNonFiniteLoss
+from callbacks.progress import SpectrumProgressBar
 
 from ..models import build_model
 from .config import ConfigError, check_config, check_task_matches_data, resumed_config
+from .lean_module import NullProfiler
 from .wandb_run import build_wandb_logger, check_credentials, finish_wandb, new_run_id, wandb_mode
 
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"  # inside the run folder
@@ -35,12 +37,15 @@ def build_callbacks(cfg: DictConfig, output_dir: Path | None = None) -> list[pl.
     """Return the callbacks of cfg.callbacks (null entries skipped), the NaN-loss stop and, if on, the checkpoint.
 
     A progress-bar callback is dropped when trainer.enable_progress_bar=false, which Lightning
-    would otherwise reject, so one switch turns the bar off whatever the callback set.
+    would otherwise reject, so one switch turns the bar off whatever the callback set; with the bar on and
+    none configured, ours is added (it redraws by time; Lightning's default redraws at every step).
     """
     entries = cfg.get("callbacks") or {}
     built = [build(spec, f"callbacks.{name}") for name, spec in entries.items() if spec is not None]
     if cfg.trainer.get("enable_progress_bar", True) is False:
         built = [cb for cb in built if not isinstance(cb, ProgressBar)]
+    elif not any(isinstance(cb, ProgressBar) for cb in built):
+        built.append(SpectrumProgressBar())
     built.append(StopOnNonFiniteLoss(check_every_n_steps=cfg.trainer.get("log_every_n_steps") or 50))
     if cfg.trainer.get("enable_checkpointing", True) and output_dir is not None:
         built.append(last_checkpoint(cfg.get("checkpoint") or {}, built, Path(output_dir)))
@@ -122,6 +127,8 @@ def build_run(cfg: DictConfig, output_dir: Path | str) -> Run:
     # ibias loaders serve whole batches to every rank, or shard themselves: Lightning's DistributedSampler
     # would split a full-batch epoch into shorter ones (docs: README "Scaling out").
     trainer_args.setdefault("use_distributed_sampler", not getattr(datamodule, "shards_itself", False))
+    if trainer_args.get("profiler") is None:  # Lightning's default costs ~60 context managers per step
+        trainer_args["profiler"] = NullProfiler()
     trainer = pl.Trainer(**trainer_args, callbacks=build_callbacks(cfg, output_dir), logger=logger,
                          default_root_dir=str(output_dir))
     return Run(datamodule, module, trainer, logger)

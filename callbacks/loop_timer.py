@@ -1,0 +1,43 @@
+"""How long the training loop took, from the first batch to the end of training, without start-up or test.
+
+To run: `python scripts/train.py +callbacks.timer._target_=callbacks.LoopTimer` prints, at the end of fit,
+`train loop: <steps> steps, wall <s> s, cpu <s> s` (CPU = user + system time of every thread of this
+process, which moves much less than wall time when other jobs share the machine). scripts/bench.py reads it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import lightning.pytorch as pl
+import torch
+
+
+class LoopTimer(pl.Callback):
+    """Measures wall and process CPU seconds from the first training batch to the end of training."""
+
+    def __init__(self) -> None:
+        self.start: tuple[float, float] | None = None
+        self.wall = self.cpu = 0.0
+        self.steps = 0
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        if self.start is None:
+            _synchronize(pl_module)
+            self.start = (time.perf_counter(), time.process_time())
+            self.first_step = trainer.global_step
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self.start is None:
+            return
+        _synchronize(pl_module)  # the GPU may still be working through queued steps
+        self.wall = time.perf_counter() - self.start[0]
+        self.cpu = time.process_time() - self.start[1]
+        self.steps = trainer.global_step - self.first_step
+        if trainer.is_global_zero:
+            print(f"\ntrain loop: {self.steps} steps, wall {self.wall:.3f} s, cpu {self.cpu:.3f} s", flush=True)  # after the bar
+
+
+def _synchronize(pl_module: pl.LightningModule) -> None:
+    if pl_module.device.type == "cuda":
+        torch.cuda.synchronize(pl_module.device)
