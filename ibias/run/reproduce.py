@@ -43,10 +43,17 @@ def setting_for(claim: Claim, quick: bool, seeds: int | None, overrides: tuple[s
     return Setting(quick=quick, seeds=tuple(range(count)), overrides=tuple(overrides))
 
 
+def without_run_id(cfg) -> dict:
+    """Return `cfg` resolved, without run.id: build_run gives each new run one, so it is not part of the setting."""
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    (plain.get("run") or {}).pop("id", None)
+    return plain
+
+
 def finished_run(run_folder: Path, cfg) -> Path | None:
     """Return the W&B run in `run_folder` if it finished and was trained with `cfg` (resolved), else None."""
     saved = run_folder / "config.yaml"
-    if not saved.exists() or OmegaConf.to_container(OmegaConf.load(saved)) != OmegaConf.to_container(cfg, resolve=True):
+    if not saved.exists() or without_run_id(OmegaConf.load(saved)) != without_run_id(cfg):
         return None
     logged = find_runs(run_folder)
     return logged[0] if len(logged) == 1 and read_run(logged[0]).exited else None
