@@ -185,7 +185,7 @@ CLAIM = Claim(
     summary="min-norm least-squares risk against γ = p/n matches the closed form away from γ = 1 and peaks there; "
             "so does random-ReLU-feature regression",
     runtime_full="≈ 3 min (simulations, 3 GD runs of 4000 steps)",
-    runtime_quick="≈ 5 s",
+    runtime_quick="3 s",
     runs=runs,
     check=check,
     statements=("matches_closed_form", "peak_at_threshold", "random_features_peak", "gd_reaches_the_curve"),

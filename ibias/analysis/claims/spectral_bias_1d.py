@@ -149,7 +149,7 @@ CLAIM = Claim(
     paper="Rahaman et al. 2019, Fig. 1 (docs/references.md §6)",
     summary="a ReLU MLP reaches |f̂(k)|/A_k = 0.5 later for higher k (seed mean), with equal and rising amplitudes",
     runtime_full="≈ 3 h (10 runs of 60,000 steps)",
-    runtime_quick="≈ 30 s",
+    runtime_quick="37 s",
     runs=runs,
     check=check,
     statements=("lowest_k_fitted", "highest_k_not_fitted", "amplitude_falls_with_k", "mean_order_equal",
