@@ -105,7 +105,7 @@ class Claim:
     name: str
     paper: str  # e.g. "Rahaman et al. 2019, Fig. 1 (docs/references.md §6)"
     summary: str  # the statement in one sentence
-    runtime_full: str  # wall time on 2 CPU cores (or the GPU it needs), e.g. "≈ 55 min"
+    runtime_full: str  # measured wall time of scripts/reproduce.py on 2 CPU cores (or the GPU it needs), e.g. "55 min"
     runtime_quick: str
     runs: Callable[[Setting], Sequence[RunSpec]]
     check: Callable[[Setting, dict[str, ClaimRun], Path], Outcome]

@@ -184,7 +184,7 @@ CLAIM = Claim(
     paper="Hastie, Montanari, Rosset, Tibshirani 2019 (docs/references.md §2)",
     summary="min-norm least-squares risk against γ = p/n matches the closed form away from γ = 1 and peaks there; "
             "so does random-ReLU-feature regression",
-    runtime_full="≈ 3 min (simulations, 3 GD runs of 4000 steps)",
+    runtime_full="41 s (the simulations and 3 runs of 4000 steps)",
     runtime_quick="3 s",
     runs=runs,
     check=check,
