@@ -25,7 +25,10 @@ def test_sigint_finishes_the_run_and_keeps_every_logged_row(tmp_path):
     env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, str(ROOT / "scripts" / "train.py"), f"hydra.run.dir={out}", "trainer.max_steps=1000000",
            "model.width=16", "callbacks.spectrum.every_n_steps=10", "trainer.enable_progress_bar=false"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # A shell without job control starts background jobs with SIGINT ignored, and a child inherits that (Python
+    # then installs no KeyboardInterrupt handler): give the run the default disposition a terminal gives it.
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 180
         while spectrum_rows(out) < 3:  # wait until training has logged a few analysis events

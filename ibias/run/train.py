@@ -10,6 +10,7 @@ printed with the `wandb sync` command that uploads it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,9 @@ from .lean_module import NullProfiler
 from .wandb_run import build_wandb_logger, check_credentials, finish_wandb, new_run_id, wandb_mode
 
 LAST_CHECKPOINT = Path("checkpoints") / "last.ckpt"  # inside the run folder
+# Under manual optimization (ibias.run.lean_module) ModelCheckpoint warns, with a 15-line example, that it saves the
+# weights after the step: that is what resume=... wants, the weights and global_step of one step (tests/test_resume.py).
+warnings.filterwarnings("ignore", message="Using ModelCheckpoint with manual optimization")
 
 
 def build_callbacks(cfg: DictConfig, output_dir: Path | None = None) -> list[pl.Callback]:
