@@ -40,11 +40,15 @@ def heatmap_figure(
     return fig
 
 
-def save_heatmap(path: Path | str, *args, **kwargs) -> Path:
-    """Render heatmap_figure(*args, **kwargs) to a PNG at `path` and return the path."""
+def save_figure(fig: plt.Figure, path: Path | str) -> Path:
+    """Write `fig` as a PNG at `path` (110 dpi, the folder made if missing), close it and return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig = heatmap_figure(*args, **kwargs)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def save_heatmap(path: Path | str, *args, **kwargs) -> Path:
+    """Render heatmap_figure(*args, **kwargs) to a PNG at `path` and return the path."""
+    return save_figure(heatmap_figure(*args, **kwargs), path)

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, verdict
 from ..convergence import first_step_reaching
+from ..plotting import save_figure
 from ..records import STEP_AXIS, stage_key
 
 FULL_KS = (8, 12, 16, 20, 24)
@@ -94,9 +95,7 @@ def plot(ks, its: np.ndarray, slope: float, path: Path) -> Path:
     ax.set_ylabel("GD iterations to ½‖y − f‖² < 0.05")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 CLAIM = Claim(

@@ -37,6 +37,7 @@ import numpy as np
 
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, verdict
 from ..compare import final_value
+from ..plotting import save_figure
 from ..records import end_to_end_key, singular_value_key, stage_key
 
 FULL = {"few": 2000, "many": 5000, "few_depths": (1, 2, 3), "many_depths": (1, 2, 3), "overrides": ()}
@@ -121,9 +122,7 @@ def _figure(runs, setup, seeds, rank, unobs, unobs_many, path: Path) -> Path:
     axes[2].set_xlabel("index")
     axes[2].legend(fontsize=7)
     fig.suptitle("deep matrix completion (Arora et al. 2019): deeper is lower rank with few observations", fontsize=10)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 CLAIM = Claim(

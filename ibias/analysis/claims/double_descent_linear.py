@@ -41,6 +41,7 @@ import numpy as np
 from ...measures.double_descent import min_norm_risk, min_norm_risk_finite, min_norm_risks, random_features_risks
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, verdict
 from ..compare import final_value
+from ..plotting import save_figure
 from ..records import end_to_end_key, stage_key
 
 SIGNAL, NOISE = 1.0, 0.5
@@ -174,9 +175,7 @@ def _figure(g: Grid, mean: dict, se: dict, rf: dict, gd: list, path: Path) -> Pa
     axes[1].set_ylabel("median excess test risk")
     axes[1].set_title(f"random ReLU features, n = {g.rf_n}, d = {g.rf_d}", fontsize=10)
     fig.suptitle("double descent of min-norm least squares (Hastie et al. 2019)", fontsize=10)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 CLAIM = Claim(

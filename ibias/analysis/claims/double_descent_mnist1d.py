@@ -37,6 +37,7 @@ import numpy as np
 
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, verdict
 from ..compare import final_value
+from ..plotting import save_figure
 from ..records import stage_key
 
 FULL_WIDTHS = (4, 8, 16, 24, 32, 40, 48, 64, 100, 200, 400)
@@ -119,9 +120,7 @@ def _figure(widths, params, per_seed, n, path: Path, quick: bool) -> Path:
     ax.set_ylabel("test error (%)")
     ax.set_title(f"MNIST-1D, 15% label noise{' (quick setting)' if quick else ''}", fontsize=10)
     ax.legend(fontsize=7)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 CLAIM = Claim(

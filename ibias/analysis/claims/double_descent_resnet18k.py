@@ -28,6 +28,7 @@ import numpy as np
 
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, verdict
 from ..compare import final_value
+from ..plotting import save_figure
 from ..records import stage_key
 
 WIDTHS = (3, 6, 8, 10, 12, 16, 24, 32, 64)
@@ -90,8 +91,7 @@ def check(setting: Setting, runs: dict[str, ClaimRun], out: Path) -> Outcome:
     ax.set_title("CIFAR-10, 20% label noise, 4000 epochs", fontsize=10)
     ax.legend(fontsize=8)
     path = out / "double_descent_resnet18k_width.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
     return Outcome(verdicts=verdicts, figures=[path], table=table)
 
 

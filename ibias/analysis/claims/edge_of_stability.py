@@ -30,6 +30,7 @@ import matplotlib.pyplot as plt
 
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, not_checked, verdict
 from ..convergence import first_step_reaching
+from ..plotting import save_figure
 from ..records import STEP_AXIS, spectrum_key, stage_key
 
 ETAS_FULL = (1.0, 0.5, 0.3)  # 2/η = 2, 4, 6.7: each reached within the first half of 5000 steps
@@ -131,9 +132,7 @@ def draw(measured: list[dict], path: Path) -> Path:
     left.set(xlabel="step", ylabel="sharpness (top Hessian eigenvalue)", title="sharpness; dashed: 2/η (each seed a line)")
     right.set(xlabel="step", ylabel="training loss", yscale="log", title="full-batch training loss")
     left.legend(fontsize=8)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 CLAIM = Claim(

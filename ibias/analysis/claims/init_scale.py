@@ -25,6 +25,7 @@ import numpy as np
 
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, verdict
 from ..convergence import crossing_steps
+from ..plotting import save_figure
 from ..records import STEP_AXIS, norm_key, stage_key
 from .spectral_bias_1d import spearman
 
@@ -99,9 +100,7 @@ def plot(scales, dist: dict[float, list[float]], path: Path) -> Path:
     ax.set_xlabel("init scale (× PyTorch's default init)")
     ax.set_ylabel("‖W_T − W_0‖_F / ‖W_0‖_F at the end")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 CLAIM = Claim(

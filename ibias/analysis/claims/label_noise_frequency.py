@@ -21,6 +21,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, verdict
+from ..plotting import save_figure
 from ..records import STEP_AXIS, stage_key
 
 FULL_KS = (0.1, 0.3, 1.0, 3.0, 10.0)
@@ -91,9 +92,7 @@ def plot(setting: Setting, runs: dict[str, ClaimRun], ks, path: Path) -> Path:
     ax.set_title(f"noise 0.5·sin(2πK‖x‖) on the training targets (seed {setting.seeds[0]})", fontsize=9)
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 CLAIM = Claim(

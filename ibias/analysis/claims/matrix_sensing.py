@@ -36,6 +36,7 @@ import numpy as np
 
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, verdict
 from ..compare import final_value
+from ..plotting import save_figure
 from ..records import end_to_end_key, stage_key
 
 FULL_ALPHAS = (1e-1, 1e-2, 1e-3, 1e-4)
@@ -91,9 +92,7 @@ def _figure(alphas, gap: dict, rec: dict, path: Path) -> Path:
         ax.set_title(title, fontsize=10)
         ax.legend(fontsize=7)
     fig.suptitle("matrix sensing, depth-2 factorization trained by GD (Gunasekar et al. 2017)", fontsize=10)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 CLAIM = Claim(

@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt
 from ...measures.double_descent import min_norm_risk, min_norm_risk_finite
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, verdict
 from ..compare import final_value, numeric_series
+from ..plotting import save_figure
 from ..records import STEP_AXIS, end_to_end_key, stage_key
 
 TOLERANCE = 1e-6  # the bound for float64
@@ -116,9 +117,7 @@ def _figure(runs: dict[str, ClaimRun], seed: int, path: Path) -> Path:
     ax.set_ylabel("relative distance ‖w − w*‖/‖w*‖")
     ax.set_title(f"min-norm interpolation, n = 50, d = 200, float64 (seed {seed})", fontsize=9)
     ax.legend(fontsize=7)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 CLAIM = Claim(

@@ -34,6 +34,7 @@ from scipy.stats import spearmanr
 
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, not_checked, verdict
 from ..convergence import first_step_reaching, interpolated_crossing, loglog_slope
+from ..plotting import save_figure
 from ..records import STEP_AXIS, read_records, spectrum_key, stage_key
 
 SB_QUICK = ("model.width=128", "model.depth=4", "data.freqs=[2,4,6,8,10,12]", "task.optimizer.lr=0.001",
@@ -184,9 +185,7 @@ def draw(orders: list[dict], circles: list[dict], path: Path) -> Path:
         twin.plot(o["ks"], [o["rates"][k] for k in o["ks"]], "--", color="grey")
     twin.set(yscale="log", ylabel="λ(k) at init")
     right.legend(fontsize=7)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 CLAIM = Claim(

@@ -31,6 +31,7 @@ import matplotlib.pyplot as plt
 
 from ..claim import Claim, ClaimRun, Outcome, RunSpec, Setting, fmt, verdict
 from ..compare import final_value, numeric_series
+from ..plotting import save_figure
 from ..records import STEP_AXIS, end_to_end_key, stage_key
 
 OPTIMIZERS = {
@@ -95,9 +96,7 @@ def _figure(runs: dict[str, ClaimRun], seed: int, path: Path) -> Path:
         ax.set_xlabel("step")
         ax.legend(fontsize=7)
     fig.suptitle(f"which interpolator each optimizer finds (n = 50, d = 200, zero init, seed {seed})", fontsize=10)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 CLAIM = Claim(
