@@ -56,6 +56,15 @@ def autograd_hessian_eigenvalues(module: nn.Module, loss_fn, x, y) -> torch.Tens
     return torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss, flat)).flip(0)
 
 
+def logged_rows_of_a_fit(module, callback, probe_set: ProbeSet, max_steps: int, tmp_path) -> dict[int, dict]:
+    """Fit `module` full batch on the probe set for max_steps with `callback`; return the logger's rows by step."""
+    logger = RecordingLogger(tmp_path)
+    trainer = pl.Trainer(max_steps=max_steps, callbacks=[callback], logger=logger, enable_progress_bar=False,
+                         enable_checkpointing=False, default_root_dir=tmp_path, accelerator="cpu", enable_model_summary=False)
+    trainer.fit(module, train_dataloaders=full_batch_loader(probe_set.inputs, probe_set.targets))
+    return {step: row for step, row in logger.rows}
+
+
 def test_ntk_probe_numbers_against_an_explicit_kernel():
     probe_set, module = grid_probe_set(), tiny_regression()
     probe = NTKProbe(top_k=4, subset=None)
@@ -86,11 +95,7 @@ def test_ntk_probe_tracks_the_kernel_change_from_init_and_keeps_init_across_a_re
     probe_set, module = grid_probe_set(), tiny_regression()
     theta0 = explicit_ntk(module, probe_set.inputs)
     callback = SpectrumCallback(probes=[NTKProbe(top_k=3, subset=None)], every_n_steps=5, probe_set=probe_set)
-    logger = RecordingLogger(tmp_path)
-    trainer = pl.Trainer(max_steps=10, callbacks=[callback], logger=logger, enable_progress_bar=False, enable_checkpointing=False,
-                         default_root_dir=tmp_path, accelerator="cpu", enable_model_summary=False)
-    trainer.fit(module, train_dataloaders=full_batch_loader(probe_set.inputs, probe_set.targets))
-    rows = {step: row for step, row in logger.rows}
+    rows = logged_rows_of_a_fit(module, callback, probe_set, 10, tmp_path)
     assert sorted(rows) == [0, 5, 10]
     expected = float((explicit_ntk(module, probe_set.inputs) - theta0).norm() / theta0.norm())
     assert rows[10]["spectrum/ntk/kernel_change"] == pytest.approx(expected, rel=1e-9) and expected > 0
@@ -130,11 +135,7 @@ def test_sharpness_probe_logs_the_hessian_top_eigenvalue_and_two_over_lr_during_
     probe_set = grid_probe_set()
     module = tiny_regression(optimizer=OptimizerConfig(name="sgd", lr=0.05))
     callback = SpectrumCallback(probes=[SharpnessProbe(top_k=3, tol=1e-10, max_iter=80)], every_n_steps=4, probe_set=probe_set)
-    logger = RecordingLogger(tmp_path)
-    trainer = pl.Trainer(max_steps=8, callbacks=[callback], logger=logger, enable_progress_bar=False, enable_checkpointing=False,
-                         default_root_dir=tmp_path, accelerator="cpu", enable_model_summary=False)
-    trainer.fit(module, train_dataloaders=full_batch_loader(probe_set.inputs, probe_set.targets))
-    rows = {step: row for step, row in logger.rows}
+    rows = logged_rows_of_a_fit(module, callback, probe_set, 8, tmp_path)
     assert sorted(rows) == [0, 4, 8]
     expected = autograd_hessian_eigenvalues(module, module.loss, probe_set.inputs, probe_set.targets)  # the final weights
     final = rows[8]
