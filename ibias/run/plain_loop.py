@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import lightning.pytorch as pl
 import torch
-import torch.nn.functional as F
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch.utils.data import Dataset, IterableDataset
@@ -42,12 +41,10 @@ def epoch_batches(dataset: Dataset) -> Iterator[tuple[torch.Tensor, ...]]:
             yield dataset[i]
 
 
-def loss_fn(cfg: DictConfig):
-    """Return loss(pred, target) of the config's task: MSE for regression, cross-entropy for classification."""
-    if cfg.task._target_.endswith("RegressionModule"):
-        return lambda pred, y: F.mse_loss(pred, y.reshape(pred.shape))
-    smoothing = float(cfg.task.get("label_smoothing", 0.0))
-    return lambda pred, y: F.cross_entropy(pred, y, label_smoothing=smoothing)
+def task_of(cfg: DictConfig) -> pl.LightningModule:
+    """Return the config's task module around an identity network: its `loss(pred, target)` (a plain function of
+    tensors: the criterion, label smoothing) and `task` are the ones ibias trains with; its network is not used."""
+    return instantiate(cfg.task, model=torch.nn.Identity(), channels_last=False, compile=False, _convert_="all")
 
 
 @dataclass
@@ -99,7 +96,7 @@ def plain_fit(cfg: DictConfig) -> PlainRun:
     steps_per_epoch = len(dataset)  # batches per epoch (both ibias tensor datasets define it)
     total = min(s for s in (max_steps, max_epochs * steps_per_epoch) if s >= 0)
     scheduler = build_scheduler(optimizer, cfg.task.get("scheduler"), total)
-    loss_of = loss_fn(cfg)
+    loss_of = task_of(cfg).loss
     dtype = AUTOCAST[precision]
     step = 0
     net.train()
@@ -127,7 +124,8 @@ def plain_fit(cfg: DictConfig) -> PlainRun:
 def test_metrics(cfg: DictConfig, net: torch.nn.Module, datamodule: pl.LightningDataModule) -> dict[str, float]:
     """Return the test loss (and error rate for classification) of `net`, averaged over every test sample."""
     device = next(net.parameters()).device
-    loss, total, wrong, count = loss_fn(cfg), 0.0, 0, 0
+    task = task_of(cfg)
+    loss, total, wrong, count = task.loss, 0.0, 0, 0
     net.eval()
     for x, y in datamodule.test_dataloader():
         x, y = x.to(device), y.to(device)
@@ -137,7 +135,7 @@ def test_metrics(cfg: DictConfig, net: torch.nn.Module, datamodule: pl.Lightning
             wrong += int((pred.argmax(-1) != y).sum())
         count += len(y)
     metrics = {"test/loss": total / count}
-    if not cfg.task._target_.endswith("RegressionModule"):
+    if task.task == "classification":
         metrics["test/error"] = wrong / count
     return metrics
 
