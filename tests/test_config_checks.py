@@ -51,6 +51,8 @@ BAD = [
     (["ckpt_path=/no/such.ckpt"], "ckpt_path=/no/such.ckpt is not a file"),
     (["resume=/tmp/x", "ckpt_path=/tmp/y"], "resume=/tmp/x and ckpt_path=/tmp/y were both given"),
     (["logger.mode=sometimes"], "logger.mode='sometimes' is not a W&B mode"),
+    (["threads=0"], "threads=0 must be a positive integer (torch's intra-op threads), or null"),
+    (["threads=two"], "threads='two' is not allowed: configs/train.yaml takes threads as an integer or null"),
 ]
 
 

@@ -73,6 +73,7 @@ class TopLevel:
     test: bool = True
     resume: str | None = None
     ckpt_path: str | None = None
+    threads: int | None = None
 
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"  # the checkout's configs/ (configs are not packaged)
@@ -131,6 +132,9 @@ def check_config(cfg: DictConfig) -> None:
     if plain.get("ckpt_path") and not Path(plain["ckpt_path"]).is_file():
         raise ConfigError(f"ckpt_path={plain['ckpt_path']} is not a file; give a .ckpt file such as "
                           "outputs/<group>/<name>/<date_time>/checkpoints/last.ckpt")
+    if plain.get("threads") is not None and plain["threads"] < 1:
+        raise ConfigError(f"threads={plain['threads']} must be a positive integer (torch's intra-op threads), or null "
+                          "for torch's default of one per core")
     model = dict(plain["model"])
     name = model.pop("name", None)
     if name not in MODELS:

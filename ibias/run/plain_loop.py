@@ -22,7 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 from torch.utils.data import Dataset, IterableDataset
 
 from .optim import OptimizerConfig, build_optimizer, build_scheduler
-from .train import build_network
+from .train import build_network, set_threads
 
 
 def training_set(datamodule: pl.LightningDataModule, device: torch.device) -> Dataset:
@@ -81,6 +81,7 @@ def plain_fit(cfg: DictConfig) -> PlainRun:
     if precision not in AUTOCAST:
         raise ValueError(f"the plain loop supports trainer.precision in {sorted(AUTOCAST)}, not {precision}")
     device = run_device(cfg)
+    set_threads(cfg.get("threads"))  # as train.build_run: the same intra-op threads
     pl.seed_everything(cfg.seed, workers=True)  # as train.build_run: same data, same initial weights
     datamodule = instantiate(cfg.data, _convert_="all")
     net = build_network(cfg, datamodule).to(device)

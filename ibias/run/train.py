@@ -72,6 +72,17 @@ def last_checkpoint(spec, callbacks: Sequence[pl.Callback], output_dir: Path) ->
                            every_n_train_steps=steps, every_n_epochs=epochs if not steps else None)
 
 
+def set_threads(threads: int | None) -> None:
+    """Give torch `threads` intra-op threads (None: leave torch's default, one per core).
+
+    Small models on CPU spend much of a step in Python between short kernels; with more than one thread the
+    idle threads then sleep and wake on every kernel, which on 2 cores made steps slower and their times erratic
+    (README "Benchmarks").
+    """
+    if threads is not None:
+        torch.set_num_threads(int(threads))
+
+
 def build(spec: DictConfig, key: str, **kwargs):
     """Return hydra's instantiate(spec); a constructor's refusal becomes a ConfigError that names the config key."""
     try:
@@ -118,6 +129,7 @@ def build_run(cfg: DictConfig, output_dir: Path | str) -> Run:
         with open_dict(cfg):
             cfg.run.id = new_run_id()
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
+    set_threads(cfg.get("threads"))
     pl.seed_everything(cfg.seed, workers=True)
 
     datamodule = build(cfg.data, "data")
