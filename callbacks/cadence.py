@@ -8,6 +8,7 @@ on a crash or Ctrl-C, so an interrupted run keeps what it measured.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import lightning.pytorch as pl
@@ -61,6 +62,7 @@ class CadencedCallback(pl.Callback):
         self.cadence = Cadence(every_n_steps, every_n_epochs)
         self.explicit_probe_set = probe_set
         self.publish_every_n_events = publish_every_n_events
+        self.seconds = 0.0  # wall time of this callback's events (measure, log, interim publish); LoopTimer reports it
 
     # ---- what subclasses provide ----------------------------------------------------------
     def measure_event(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[str, float]:
@@ -90,10 +92,12 @@ class CadencedCallback(pl.Callback):
         steps = self.logged_steps()
         if steps and steps[-1] == trainer.global_step:  # gradient accumulation, or a resume at this step
             return
+        start = time.perf_counter()
         log_event(trainer, self.measure_event(trainer, pl_module))
         events = len(self.logged_steps())
         if self.publish_every_n_events and events % self.publish_every_n_events == 0:
             self.publish(trainer, final=False)
+        self.seconds += time.perf_counter() - start
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self._measure(trainer, pl_module)  # the state before the first step

@@ -1,8 +1,9 @@
 """How long the training loop took, from the first batch to the end of training, without start-up or test.
 
 To run: `python scripts/train.py +callbacks.timer._target_=callbacks.LoopTimer` prints, at the end of fit,
-`train loop: <steps> steps, wall <s> s, cpu <s> s` (CPU = user + system time of every thread of this
-process, which moves much less than wall time when other jobs share the machine). scripts/bench.py reads it.
+`train loop: <steps> steps, wall <s> s, cpu <s> s, analysis <s> s` (CPU = user + system time of every thread
+of this process, which moves much less than wall time when other jobs share the machine; analysis = the wall
+time the analysis callbacks (CadencedCallback) spent in their events within the loop). scripts/bench.py reads it.
 """
 
 from __future__ import annotations
@@ -12,13 +13,19 @@ import time
 import lightning.pytorch as pl
 import torch
 
+from .cadence import CadencedCallback
+
 
 class LoopTimer(pl.Callback):
-    """Measures wall and process CPU seconds from the first training batch to the end of training."""
+    """Measures wall and process CPU seconds from the first training batch to the end of training.
+
+    Also the analysis callbacks' own seconds in that span (`analysis`): their events timed by themselves,
+    a share of the loop that does not rest on the difference of two noisy runs.
+    """
 
     def __init__(self) -> None:
         self.start: tuple[float, float] | None = None
-        self.wall = self.cpu = 0.0
+        self.wall = self.cpu = self.analysis = 0.0
         self.steps = 0
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
@@ -26,6 +33,7 @@ class LoopTimer(pl.Callback):
             _synchronize(pl_module)
             self.start = (time.perf_counter(), time.process_time())
             self.first_step = trainer.global_step
+            self.analysis_at_start = analysis_seconds(trainer)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.start is None:
@@ -34,8 +42,15 @@ class LoopTimer(pl.Callback):
         self.wall = time.perf_counter() - self.start[0]
         self.cpu = time.process_time() - self.start[1]
         self.steps = trainer.global_step - self.first_step
+        self.analysis = analysis_seconds(trainer) - self.analysis_at_start
         if trainer.is_global_zero:
-            print(f"\ntrain loop: {self.steps} steps, wall {self.wall:.3f} s, cpu {self.cpu:.3f} s", flush=True)  # after the bar
+            print(f"\ntrain loop: {self.steps} steps, wall {self.wall:.3f} s, cpu {self.cpu:.3f} s, "
+                  f"analysis {self.analysis:.3f} s", flush=True)  # after the bar
+
+
+def analysis_seconds(trainer: pl.Trainer) -> float:
+    """Return the seconds the trainer's analysis callbacks (CadencedCallback) have spent in their events so far."""
+    return sum(cb.seconds for cb in trainer.callbacks if isinstance(cb, CadencedCallback))
 
 
 def _synchronize(pl_module: pl.LightningModule) -> None:

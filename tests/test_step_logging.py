@@ -9,6 +9,7 @@ evaluated directly, and the plain PyTorch loop scripts/bench.py times.
 from __future__ import annotations
 
 import io
+import time
 
 import lightning.pytorch as pl
 import pytest
@@ -17,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from callbacks import LoopTimer
+from callbacks.cadence import CadencedCallback
 from callbacks.progress import TimedTqdm
 from datamodules import tensor_batches_loader
 from ibias.run.config import compose_config
@@ -140,6 +142,53 @@ def test_the_plain_loop_trains_the_same_weights_as_ibias(tmp_path, overrides):
     assert plain.steps == run.trainer.global_step > 0
     for (name, a), b in zip(run.module.model.named_parameters(), plain.net.parameters()):
         assert torch.allclose(a, b, rtol=1e-5, atol=1e-7), name
+
+
+def test_threads_sets_torchs_intra_op_threads_in_ibias_and_the_plain_loop(tmp_path):
+    cfg = compose_config("model.width=8", "trainer.max_steps=2", "~logger", "trainer.enable_progress_bar=false",
+                         "trainer.enable_checkpointing=false", "test=false", "callbacks=none")
+    before = torch.get_num_threads()
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(3)
+            cfg.threads = threads
+            build_run(cfg, tmp_path / str(threads))
+            assert torch.get_num_threads() == threads
+            torch.set_num_threads(3)
+            plain_fit(cfg)
+            assert torch.get_num_threads() == threads
+        cfg.threads = None  # torch's default stays as it is
+        build_run(cfg, tmp_path / "none")
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+class SleepingCallback(CadencedCallback):
+    """An analysis callback whose every event takes `seconds` of wall time."""
+
+    def __init__(self, seconds: float, **cadence) -> None:
+        super().__init__(**cadence)
+        self.sleep, self.steps = seconds, []
+
+    def measure_event(self, trainer, pl_module):
+        time.sleep(self.sleep)
+        self.steps.append(trainer.global_step)
+        return {}
+
+    def logged_steps(self):
+        return self.steps
+
+
+def test_loop_timer_reports_the_analysis_callbacks_own_time_within_the_loop(tmp_path):
+    timer, slow, fast = LoopTimer(), SleepingCallback(0.1, every_n_steps=4), SleepingCallback(0.02, every_n_steps=5)
+    fit(ClassificationModule(network(), {"name": "sgd", "lr": 0.1}), tmp_path, 10, 50, callbacks=[timer, slow, fast])
+    # events at steps 0 (train start, before the loop's first batch: not counted), 4, 8 and 0, 5, 10
+    assert slow.steps == [0, 4, 8] and fast.steps == [0, 5, 10]
+    assert slow.seconds >= 0.3 and fast.seconds >= 0.06
+    in_loop = 2 * 0.1 + 2 * 0.02
+    assert in_loop <= timer.analysis < in_loop + 0.05  # sleeping is at least as long as asked, the rest is bookkeeping
+    assert timer.analysis < timer.wall
 
 
 def test_timed_bar_skips_early_redraws_and_draws_the_final_state():
