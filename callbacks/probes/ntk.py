@@ -53,7 +53,7 @@ class NTKProbe(Probe):
     Cost per call: one Jacobian of n·C rows by vmap(jacrev) (≈ n·C one-sample backward passes), the Gram
     (n²·C·P multiply-adds), an n×n eigendecomposition. Memory: J, n·C·P floats, when it fits in `cache_bytes`,
     else 2·chunk·C·P floats at ≈ n/(2·chunk) times the Jacobian cost; plus 2 n×n kernels (Θ and Θ₀).
-    Measured on the default experiment (6×256 MLP, P = 263,937, n = 200; `python scripts/bench_probes.py --repeats 5`,
+    Measured on the default experiment (6×256 MLP, P = 263,937, n = 200; `python scripts/bench.py curvature --repeats 5`,
     1 thread, shared 2-core CPU under load ≈ 8.5): 0.87 s CPU per call, ≈ 56 full-batch Adam steps; J is 211 MB.
     Knobs: `subset` (n), `top_k`, the cadence (give the probe its own sparse SpectrumCallback).
     """

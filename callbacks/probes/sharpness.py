@@ -46,7 +46,7 @@ class SharpnessProbe(Probe):
     of an eigenvalue of H; iterations stop when residual ≤ tol·sharpness (default 1e-3, i.e. 0.1%) or at max_iter.
     Cost per call: one forward and a create_graph backward on the batch, then one Hessian-vector product (≈ 2
     backward passes) per iteration; memory: the batch's double-backward graph plus (max_iter + 1)·P floats of Lanczos
-    vectors. Measured on the default experiment (6×256 MLP, n = 200; `python scripts/bench_probes.py --repeats 5`,
+    vectors. Measured on the default experiment (6×256 MLP, n = 200; `python scripts/bench.py curvature --repeats 5`,
     1 thread, shared CPU under load ≈ 8.5): cold 0.16 s CPU (4 products), warm 0.09 s (2 products, ≈ 6 Adam steps),
     relative residual 1e-4. At the edge of stability, where the top eigenvalues crowd and the top eigenvector
     turns between calls, warm calls take 10–40 products (experiment=edge_of_stability_mnist1d).

@@ -1,17 +1,11 @@
-"""Cost of one NTKProbe and one SharpnessProbe call on the default experiment (6×256 MLP, 200 grid points), CPU.
+"""Cost of one NTKProbe and one SharpnessProbe call on the default experiment (6×256 MLP, 200 grid points).
 
-To run: `.venv/bin/python scripts/bench_probes.py --repeats 5 --threads 1`
 Times Probe.measure (what SpectrumCallback runs at each event) beside one full-batch Adam step of the same model,
 on the sinusoid grid of the default run, with every weight moved by 0.1% of its scale between calls (like a few
 steps of training: the sharpness probe's warm start is not handed the exact answer). Prints the median and the
 spread over the repeats, the memory each probe holds, and the Lanczos residual (the sharpness is within it of an
 eigenvalue of the Hessian). CPU time is reported beside wall time: with one thread it is what the wall time would be
 on an idle machine, and it is far less sensitive to other jobs than the wall time.
-Measured 2026-11-28, shared 2-core CPU VM under load ≈ 8.5 from other jobs (wall ≈ 5× CPU), torch 2.14.1, 1 thread,
---repeats 5 (medians):
-    full-batch Adam step             15.6 ms CPU
-    NTKProbe (top 10, whole grid)    0.87 s CPU  ≈ 56 steps; J 211 MB
-    SharpnessProbe cold / warm       0.16 s (4 H·v products) / 0.09 s (2 products, ≈ 6 steps); relative residual 1e-4
 """
 
 from __future__ import annotations
@@ -61,14 +55,9 @@ def show(label: str, times: list[tuple[float, float]], unit: float = 1.0, suffix
             f"(medians of {len(times)})")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--points", type=int, default=200)
-    parser.add_argument("--width", type=int, default=256)
-    parser.add_argument("--depth", type=int, default=6)
-    args = parser.parse_args()
+
+def bench_curvature(args: argparse.Namespace) -> None:
+    """Print seconds per NTKProbe and SharpnessProbe call on the default experiment's MLP, beside one Adam step."""
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     data = SinusoidDataModule(num_points=args.points)
@@ -124,6 +113,3 @@ def main() -> None:
           f"(relative {results[-1]['residual'] / results[-1]['sharpness']:.1g}); memory ≤ {51 * params * 4 / 1e6:.0f} MB "
           "of Lanczos vectors (max_iter + 1)·P + the double-backward graph")
 
-
-if __name__ == "__main__":
-    main()

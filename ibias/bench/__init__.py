@@ -1,0 +1,1 @@
+"""Speed benchmarks (scripts/bench.py): ibias as users run it against a plain PyTorch loop; models, norms, probes."""

@@ -1,0 +1,210 @@
+"""The train benchmark: ibias runs as users run them against the plain loop, as whole processes at two lengths.
+
+Every case runs `scripts/train.py` as a user would (progress bar, W&B offline, the experiment's callbacks at
+their cadence, validation at trainer.check_val_every_n_epoch, checkpoints, the final test) and
+`python -m ibias.run.plain_loop` (the same seed, data, initial weights, optimizer, precision and minibatches in
+a bare loop, then one test pass), each as a whole process, at two run lengths:
+per-step time = (time(long) - time(short)) / (steps(long) - steps(short)), so start-up (imports, data,
+W&B) and the final test cancel. Reported four ways: the whole process's wall and CPU time (user + sys of
+the process tree), and the train loop's (first batch to end of training; callbacks.LoopTimer and the
+plain loop print it). CPU time moves much less than wall time when other jobs share the machine.
+Variants are interleaved within each repeat so drifts in load hit all alike; medians [min, max] over
+repeats. 'callbacks off' drops the experiment's analysis callbacks (the bar and checkpoints stay); the
+analysis callbacks' own time is what they spent in their events (LoopTimer), a share of the loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: scripts/train.py is run from it
+
+
+@dataclass(frozen=True)
+class Case:
+    """A training run as users type it, and how to lengthen it (`unit` = steps or epochs)."""
+
+    label: str
+    overrides: tuple[str, ...]
+    unit: str
+    short: int
+    long: int
+    analysis_callbacks: tuple[str, ...] = ()  # callbacks.<name> entries switched off for the 'callbacks off' variant
+
+
+CASES = {
+    "default": Case("default run (make train): 6x256 MLP, full batch, spectrum+norms every 100 steps", (), "steps", 1000, 3000,
+                    ("spectrum", "weight_norms")),
+    "dd40": Case("experiment=double_descent_mnist1d model.width=40: 40-40-40-10 MLP, batch 100, norms every 10 epochs",
+                 ("experiment=double_descent_mnist1d", "model.width=40"), "epochs", 10, 60, ("weight_norms",)),
+    "cnn1d": Case("cnn1d on MNIST-1D: data=mnist1d model=cnn1d task=classification callbacks=none, batch 100",
+                  ("data=mnist1d", "model=cnn1d", "task=classification", "callbacks=none", "trainer.max_steps=-1"),
+                  "epochs", 5, 30),
+    "fp_cnn": Case("experiment=frequency_principle_mnist1d_cnn: cnn1d(64), filter+projection probes every epoch",
+                   ("experiment=frequency_principle_mnist1d_cnn",), "epochs", 2, 8, ("spectrum",)),
+}
+DEFAULT_CASES = ("default", "dd40", "cnn1d")
+
+
+KINDS = {"wall": "whole process, wall", "cpu": "whole process, CPU", "loop_wall": "train loop, wall",
+         "loop_cpu": "train loop, CPU"}
+# callbacks.LoopTimer and the plain loop; only LoopTimer adds the analysis callbacks' own seconds
+LOOP_LINE = re.compile(r"train loop: (\d+) steps, wall ([\d.]+) s, cpu ([\d.]+) s(?:, analysis ([\d.]+) s)?")
+
+
+@dataclass
+class Timing:
+    """Seconds of every run of one variant, per kind (KINDS) and per length (0 short, 1 long), and the steps."""
+
+    seconds: dict[str, dict[int, list[float]]] = field(default_factory=lambda: {k: {0: [], 1: []} for k in KINDS})
+    steps: dict[int, int] = field(default_factory=dict)
+    analysis_share: list[float] = field(default_factory=list)  # % of the long run's loop wall in analysis events
+
+
+def run_process(cmd: list[str], env: dict[str, str], workdir: Path) -> tuple[float, float, str]:
+    """Return (wall s, CPU s of the process tree, stdout) of `cmd`; raise with its output if it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout
+
+
+def length_override(case: Case, n: int) -> list[str]:
+    """Return the overrides that make the case run `n` steps or epochs."""
+    if case.unit == "steps":
+        return [f"trainer.max_steps={n}"]
+    return ["trainer.max_steps=-1", f"trainer.max_epochs={n}"]
+
+
+def variant_commands(case: Case, n: int, workdir: Path, threads: int | None = None) -> dict[str, list[str]]:
+    """Return {variant: command} for one length of a case: ibias, ibias without analysis callbacks, plain loop."""
+    py = sys.executable
+    args = [*case.overrides, *length_override(case, n), *([f"threads={threads}"] if threads else [])]
+    ibias = [py, str(ROOT / "scripts" / "train.py"), *args, "logger.mode=offline", f"hydra.run.dir={workdir / 'run'}",
+             "+callbacks.loop_timer._target_=callbacks.LoopTimer"]
+    commands = {"ibias": ibias}
+    if case.analysis_callbacks:
+        commands["ibias, callbacks off"] = ibias + [f"callbacks.{name}=null" for name in case.analysis_callbacks]
+    commands["plain loop"] = [py, "-m", "ibias.run.plain_loop", *args]
+    return commands
+
+
+def per_step(t: Timing, kind: str) -> list[float]:
+    """Return per-repeat ms/step of `kind` from the long-minus-short difference."""
+    runs = t.seconds[kind]
+    dsteps = t.steps[1] - t.steps[0]
+    return [1e3 * (b - a) / dsteps for a, b in zip(runs[0], runs[1])]
+
+
+def spread(values: list[float], digits: int = 2) -> str:
+    """Return 'median [min, max]' of `values`."""
+    f = f"{{:.{digits}f}}"
+    return f"{f.format(statistics.median(values))} [{f.format(min(values))}, {f.format(max(values))}]"
+
+
+def machine_lines(threads: str) -> list[str]:
+    """Return lines naming the machine, load, thread setting and versions."""
+    import lightning
+    import torch
+    import wandb
+
+    info = Path("/proc/cpuinfo").read_text().splitlines() if Path("/proc/cpuinfo").exists() else []
+    cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), platform.processor())
+    return [f"machine: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}); "
+            f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+            f"python {platform.python_version()}, torch {torch.__version__}, lightning {lightning.__version__}, "
+            f"wandb {wandb.__version__}; torch threads: {threads}"]
+
+
+def bench_train(args: argparse.Namespace, cases: dict[str, Case] | None = None) -> None:
+    """Time the train cases (args.cases of CASES unless given) and print per-step times, ratios, callbacks' share."""
+    env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "HYDRA_FULL_ERROR": "1",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    threads = (f"{args.threads} (threads={args.threads} for ibias and the plain loop)" if args.threads else
+               f"each config's `threads` (null: torch's default, {os.cpu_count()} here)")
+    cases = cases or {name: CASES[name] for name in args.cases}
+    if args.scale != 1:
+        cases = {k: Case(c.label, c.overrides, c.unit, max(1, round(c.short * args.scale)), max(2, round(c.long * args.scale)),
+                         c.analysis_callbacks) for k, c in cases.items()}
+    print("\n".join(machine_lines(threads)), flush=True)
+    results: dict[str, dict[str, Timing]] = {name: {} for name in cases}
+    with tempfile.TemporaryDirectory() as tmp:
+        for repeat in range(args.repeats):
+            for name, case in cases.items():
+                order = (0, 1) if repeat % 2 == 0 else (1, 0)  # alternate, so a drift does not bias the difference
+                for which in order:
+                    n = (case.short, case.long)[which]
+                    for variant, cmd in variant_commands(case, n, Path(tmp) / name, args.threads).items():
+                        wall, cpu, out = run_process(cmd, env, Path(tmp))
+                        steps, loop_wall, loop_cpu, analysis = LOOP_LINE.search(out).groups()
+                        t = results[name].setdefault(variant, Timing())
+                        if which == 1 and analysis is not None:
+                            t.analysis_share.append(100 * float(analysis) / float(loop_wall))
+                        for kind, value in zip(KINDS, (wall, cpu, float(loop_wall), float(loop_cpu))):
+                            t.seconds[kind][which].append(value)
+                        if t.steps.setdefault(which, int(steps)) != int(steps):
+                            raise RuntimeError(f"{variant} ran {steps} steps, not {t.steps[which]} as before: {' '.join(cmd)}")
+                        print(f"  repeat {repeat + 1}/{args.repeats} {name:8s} {case.unit} {n:5d} {variant:22s} "
+                              f"{steps:>6s} steps process wall {wall:7.2f} s cpu {cpu:7.2f} s | "
+                              f"loop wall {float(loop_wall):7.2f} s cpu {float(loop_cpu):7.2f} s", flush=True)
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    report(cases, results, args.markdown)
+
+
+def report(cases: dict[str, Case], results: dict[str, dict[str, Timing]], markdown: bool) -> None:
+    """Print per-step times, ratios to the plain loop and the analysis callbacks' share of the run."""
+    print("\nper-step time = (time(long run) - time(short run)) / (steps(long) - steps(short)), so start-up and the "
+          "final test cancel;\nmedian [min, max] over repeats; ratio = ibias / plain loop within each repeat; "
+          "callbacks' share = (ibias - ibias with callbacks off) / ibias;\nanalysis callbacks' own time = the wall "
+          "time of their events (timed by themselves) / the train loop's wall time, in the long runs")
+    table = []
+    for name, case in cases.items():
+        timings = results[name]
+        ms = {variant: {kind: per_step(t, kind) for kind in KINDS} for variant, t in timings.items()}
+        plain = ms["plain loop"]
+        print(f"\n{name}: {case.label}\n  steps {timings['plain loop'].steps[0]} and {timings['plain loop'].steps[1]}")
+        row = {"case": name}
+        own = timings["ibias"].analysis_share
+        if any(own):
+            print(f"  analysis callbacks' own time: {spread(own, 1)} % of the train loop")
+            row["own share"] = statistics.median(own)
+        for kind, what in KINDS.items():
+            print(f"  {what}:")
+            for variant in timings:
+                ratios = [a / b for a, b in zip(ms[variant][kind], plain[kind])]
+                extra = "" if variant == "plain loop" else f"   ratio {spread(ratios)}"
+                print(f"    {variant:22s} {spread(ms[variant][kind], 3)} ms/step{extra}")
+            row[f"plain {kind}"] = statistics.median(plain[kind])
+            row[f"ibias {kind}"] = statistics.median(ms["ibias"][kind])
+            row[f"ratio {kind}"] = statistics.median([a / b for a, b in zip(ms["ibias"][kind], plain[kind])])
+            if "ibias, callbacks off" in timings:
+                shares = [100 * (a - b) / a for a, b in zip(ms["ibias"][kind], ms["ibias, callbacks off"][kind])]
+                print(f"    analysis callbacks' share of the run: {spread(shares, 1)} %")
+                row[f"share {kind}"] = statistics.median(shares)
+        table.append(row)
+    if markdown:
+        print("\n| case | plain loop ms/step | ibias ms/step | ibias / plain | callbacks' share (on - off) | "
+              "analysis callbacks' own time |")
+        print("|---|---|---|---|---|---|")
+        for row in table:
+            cells = [" / ".join(fmt.format(row[f"{key} {k}"]) if f"{key} {k}" in row else "–" for k in KINDS)
+                     for key, fmt in (("plain", "{:.2f}"), ("ibias", "{:.2f}"), ("ratio", "{:.2f}"), ("share", "{:.0f} %"))]
+            own = f"{row['own share']:.1f} % of the loop" if "own share" in row else "–"
+            print(f"| {row['case']} | " + " | ".join(cells) + f" | {own} |")
+        print("(each cell: " + " / ".join(KINDS.values()) + ")")

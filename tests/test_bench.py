@@ -1,0 +1,30 @@
+"""scripts/bench.py's train benchmark: the commands it times, the lines it reads back, the per-step arithmetic."""
+
+from __future__ import annotations
+
+import pytest
+
+from ibias.bench.train_runs import CASES, LOOP_LINE, Timing, per_step, variant_commands
+
+
+def test_every_variant_runs_the_case_at_its_length_and_thread_count(tmp_path):
+    commands = variant_commands(CASES["dd40"], 10, tmp_path, threads=1)
+    assert list(commands) == ["ibias", "ibias, callbacks off", "plain loop"]
+    for cmd in commands.values():
+        assert {"experiment=double_descent_mnist1d", "model.width=40", "trainer.max_epochs=10", "threads=1"} <= set(cmd)
+    assert commands["ibias"][1].endswith("scripts/train.py") and "+callbacks.loop_timer._target_=callbacks.LoopTimer" in commands["ibias"]
+    assert commands["ibias, callbacks off"][-1] == "callbacks.weight_norms=null"
+    assert commands["plain loop"][1:3] == ["-m", "ibias.run.plain_loop"]
+    assert not any(a.startswith("threads=") for a in variant_commands(CASES["default"], 1000, tmp_path)["ibias"])
+
+
+def test_the_loop_line_of_the_timer_and_of_the_plain_loop_are_read_back():
+    ours = LOOP_LINE.search("...\ntrain loop: 2400 steps, wall 6.500 s, cpu 6.400 s, analysis 0.125 s\n").groups()
+    plain = LOOP_LINE.search("train loop: 2400 steps, wall 3.000 s, cpu 2.900 s\n").groups()
+    assert ours == ("2400", "6.500", "6.400", "0.125") and plain == ("2400", "3.000", "2.900", None)
+
+
+def test_per_step_time_is_the_difference_of_two_lengths_over_their_steps():
+    t = Timing(steps={0: 1000, 1: 3000})
+    t.seconds["wall"] = {0: [20.0, 21.0], 1: [40.0, 45.0]}  # start-up 10 s and 10 ms a step, then 9 s and 12 ms
+    assert per_step(t, "wall") == pytest.approx([10.0, 12.0])
