@@ -12,10 +12,13 @@ def test_every_variant_runs_the_case_at_its_length_and_thread_count(tmp_path):
     assert list(commands) == ["ibias", "ibias, callbacks off", "plain loop"]
     for cmd in commands.values():
         assert {"experiment=double_descent_mnist1d", "model.width=40", "trainer.max_epochs=10", "threads=1"} <= set(cmd)
-    assert commands["ibias"][1].endswith("scripts/train.py") and "+callbacks.loop_timer._target_=callbacks.LoopTimer" in commands["ibias"]
+    assert commands["ibias"][1].endswith("scripts/train.py")
+    assert "+callbacks.loop_timer._target_=callbacks.LoopTimer" in commands["ibias"]
     assert commands["ibias, callbacks off"][-1] == "callbacks.weight_norms=null"
     assert commands["plain loop"][1:3] == ["-m", "ibias.run.plain_loop"]
     assert not any(a.startswith("threads=") for a in variant_commands(CASES["default"], 1000, tmp_path)["ibias"])
+    bare = variant_commands(CASES["default"], 1000, tmp_path, floor=True)["ibias, bare Lightning"]
+    assert {"~logger", "callbacks=none", "trainer.enable_progress_bar=false"} <= set(bare) and "trainer.max_steps=1000" in bare
 
 
 def test_the_loop_line_of_the_timer_and_of_the_plain_loop_are_read_back():

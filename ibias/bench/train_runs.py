@@ -92,15 +92,26 @@ def length_override(case: Case, n: int) -> list[str]:
     return ["trainer.max_steps=-1", f"trainer.max_epochs={n}"]
 
 
-def variant_commands(case: Case, n: int, workdir: Path, threads: int | None = None) -> dict[str, list[str]]:
-    """Return {variant: command} for one length of a case: ibias, ibias without analysis callbacks, plain loop."""
+# What the 'bare Lightning' variant switches off: everything ibias adds around Lightning's loop, which leaves
+# Lightning's own per-step cost (with ibias's lean module) as the floor under the ratio.
+BARE = ("~logger", "trainer.enable_progress_bar=false", "callbacks=none", "trainer.limit_val_batches=0",
+        "trainer.enable_checkpointing=false")
+
+
+def variant_commands(case: Case, n: int, workdir: Path, threads: int | None = None,
+                     floor: bool = False) -> dict[str, list[str]]:
+    """Return {variant: command} for one length of a case: ibias, ibias without analysis callbacks, plain loop,
+    and with `floor` ibias with nothing but Lightning's loop (BARE)."""
     py = sys.executable
     args = [*case.overrides, *length_override(case, n), *([f"threads={threads}"] if threads else [])]
-    ibias = [py, str(ROOT / "scripts" / "train.py"), *args, "logger.mode=offline", f"hydra.run.dir={workdir / 'run'}",
+    train = [py, str(ROOT / "scripts" / "train.py"), *args, f"hydra.run.dir={workdir / 'run'}",
              "+callbacks.loop_timer._target_=callbacks.LoopTimer"]
+    ibias = train + ["logger.mode=offline"]
     commands = {"ibias": ibias}
     if case.analysis_callbacks:
         commands["ibias, callbacks off"] = ibias + [f"callbacks.{name}=null" for name in case.analysis_callbacks]
+    if floor:
+        commands["ibias, bare Lightning"] = train + list(BARE)
     commands["plain loop"] = [py, "-m", "ibias.run.plain_loop", *args]
     return commands
 
@@ -150,7 +161,7 @@ def bench_train(args: argparse.Namespace, cases: dict[str, Case] | None = None) 
                 order = (0, 1) if repeat % 2 == 0 else (1, 0)  # alternate, so a drift does not bias the difference
                 for which in order:
                     n = (case.short, case.long)[which]
-                    for variant, cmd in variant_commands(case, n, Path(tmp) / name, args.threads).items():
+                    for variant, cmd in variant_commands(case, n, Path(tmp) / name, args.threads, args.floor).items():
                         wall, cpu, out = run_process(cmd, env, Path(tmp))
                         steps, loop_wall, loop_cpu, analysis = LOOP_LINE.search(out).groups()
                         t = results[name].setdefault(variant, Timing())
@@ -193,18 +204,21 @@ def report(cases: dict[str, Case], results: dict[str, dict[str, Timing]], markdo
             row[f"plain {kind}"] = statistics.median(plain[kind])
             row[f"ibias {kind}"] = statistics.median(ms["ibias"][kind])
             row[f"ratio {kind}"] = statistics.median([a / b for a, b in zip(ms["ibias"][kind], plain[kind])])
+            if "ibias, bare Lightning" in timings:
+                row[f"floor {kind}"] = statistics.median([a / b for a, b in zip(ms["ibias, bare Lightning"][kind], plain[kind])])
             if "ibias, callbacks off" in timings:
                 shares = [100 * (a - b) / a for a, b in zip(ms["ibias"][kind], ms["ibias, callbacks off"][kind])]
                 print(f"    analysis callbacks' share of the run: {spread(shares, 1)} %")
                 row[f"share {kind}"] = statistics.median(shares)
         table.append(row)
     if markdown:
-        print("\n| case | plain loop ms/step | ibias ms/step | ibias / plain | callbacks' share (on - off) | "
-              "analysis callbacks' own time |")
-        print("|---|---|---|---|---|---|")
+        print("\n| case | plain loop ms/step | ibias ms/step | ibias / plain | bare Lightning / plain | "
+              "callbacks' share (on - off) | analysis callbacks' own time |")
+        print("|---|---|---|---|---|---|---|")
         for row in table:
             cells = [" / ".join(fmt.format(row[f"{key} {k}"]) if f"{key} {k}" in row else "–" for k in KINDS)
-                     for key, fmt in (("plain", "{:.2f}"), ("ibias", "{:.2f}"), ("ratio", "{:.2f}"), ("share", "{:.0f} %"))]
+                     for key, fmt in (("plain", "{:.2f}"), ("ibias", "{:.2f}"), ("ratio", "{:.2f}"), ("floor", "{:.2f}"),
+                                      ("share", "{:.0f} %"))]
             own = f"{row['own share']:.1f} % of the loop" if "own share" in row else "–"
             print(f"| {row['case']} | " + " | ".join(cells) + f" | {own} |")
         print("(each cell: " + " / ".join(KINDS.values()) + ")")
