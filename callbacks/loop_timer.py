@@ -26,6 +26,7 @@ class LoopTimer(pl.Callback):
     def __init__(self) -> None:
         self.start: tuple[float, float] | None = None
         self.wall = self.cpu = self.analysis = 0.0
+        self.analysis_at_start = 0.0
         self.steps = 0
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ibias.bench.train_runs import CASES, LOOP_LINE, Timing, per_step, variant_commands
+from ibias.bench.train_runs import CASES, LOOP_LINE, Timing, per_step, report, variant_commands
 
 
 def test_every_variant_runs_the_case_at_its_length_and_thread_count(tmp_path):
@@ -31,3 +31,17 @@ def test_per_step_time_is_the_difference_of_two_lengths_over_their_steps():
     t = Timing(steps={0: 1000, 1: 3000})
     t.seconds["wall"] = {0: [20.0, 21.0], 1: [40.0, 45.0]}  # start-up 10 s and 10 ms a step, then 9 s and 12 ms
     assert per_step(t, "wall") == pytest.approx([10.0, 12.0])
+
+
+def test_the_report_divides_each_variant_by_the_plain_loop_of_the_same_repeat(capsys):
+    def timing(short: float, long: float) -> Timing:  # 200 more steps take (long - short) s
+        t = Timing(steps={0: 100, 1: 300}, analysis_share=[4.0, 5.0])
+        t.seconds = {kind: {0: [short, short], 1: [long, long]} for kind in t.seconds}
+        return t
+
+    report({"dd40": CASES["dd40"]}, {"dd40": {"ibias": timing(1, 3), "ibias, callbacks off": timing(1, 2.8),
+                                              "ibias, bare Lightning": timing(1, 2.6), "plain loop": timing(1, 2)}}, True)
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| dd40"))
+    # ms/step 10, 9, 8 and 5: ratios 2.0 and 1.6, on-minus-off share 10%, own time the median of 4 and 5 %
+    assert row == ("| dd40 | 5.00 / 5.00 / 5.00 / 5.00 | 10.00 / 10.00 / 10.00 / 10.00 | 2.00 / 2.00 / 2.00 / 2.00 | "
+                   "1.60 / 1.60 / 1.60 / 1.60 | 10 % / 10 % / 10 % / 10 % | 4.5 % of the loop |")

@@ -197,15 +197,15 @@ def report(cases: dict[str, Case], results: dict[str, dict[str, Timing]], markdo
             row["own share"] = statistics.median(own)
         for kind, what in KINDS.items():
             print(f"  {what}:")
+            ratios = {variant: [a / b for a, b in zip(ms[variant][kind], plain[kind])] for variant in timings}
             for variant in timings:
-                ratios = [a / b for a, b in zip(ms[variant][kind], plain[kind])]
-                extra = "" if variant == "plain loop" else f"   ratio {spread(ratios)}"
+                extra = "" if variant == "plain loop" else f"   ratio {spread(ratios[variant])}"
                 print(f"    {variant:22s} {spread(ms[variant][kind], 3)} ms/step{extra}")
             row[f"plain {kind}"] = statistics.median(plain[kind])
             row[f"ibias {kind}"] = statistics.median(ms["ibias"][kind])
-            row[f"ratio {kind}"] = statistics.median([a / b for a, b in zip(ms["ibias"][kind], plain[kind])])
-            if "ibias, bare Lightning" in timings:
-                row[f"floor {kind}"] = statistics.median([a / b for a, b in zip(ms["ibias, bare Lightning"][kind], plain[kind])])
+            row[f"ratio {kind}"] = statistics.median(ratios["ibias"])
+            if "ibias, bare Lightning" in ratios:
+                row[f"floor {kind}"] = statistics.median(ratios["ibias, bare Lightning"])
             if "ibias, callbacks off" in timings:
                 shares = [100 * (a - b) / a for a, b in zip(ms["ibias"][kind], ms["ibias, callbacks off"][kind])]
                 print(f"    analysis callbacks' share of the run: {spread(shares, 1)} %")
