@@ -10,7 +10,14 @@ import torch
 from torch import nn
 
 from ibias.measures.complexity import aggregate, margin, margin_normalized, spectral_complexity
-from ibias.measures.norms import layer_norms, power_spectral_norm, singular_values, snapshot, weight_matrices
+from ibias.measures.norms import (
+    largest_singular_value,
+    layer_norms,
+    power_spectral_norm,
+    singular_values,
+    snapshot,
+    weight_matrices,
+)
 from ibias.measures.powerlaw import powerlaw_alpha
 
 
@@ -196,3 +203,19 @@ def test_margin_normalized():
     assert got == pytest.approx({"log_prod_spectral_margin": 3.0 - math.log(4.0), "sum_fro_sq_margin": 2.0,
                                  "path_norm_margin": 9.0, "spectral_complexity_margin": 5.0})
     assert all(math.isnan(v) for v in margin_normalized(values, -0.1).values())
+
+
+@pytest.mark.parametrize("shape", [(30, 50), (256, 256), (100, 700), (700, 100)])
+def test_largest_singular_value_is_numpys_top_singular_value(shape):
+    w = torch.randn(*shape, generator=torch.Generator().manual_seed(7)) / shape[1] ** 0.5
+    want = np.linalg.svd(w.double().numpy(), compute_uv=False)[0]
+    assert largest_singular_value(w) == pytest.approx(want, rel=1e-12)  # the top one is well conditioned
+    assert largest_singular_value(w) == pytest.approx(float(singular_values(w)[0]), rel=1e-13)
+
+
+def test_largest_singular_value_of_a_diverged_zero_or_empty_weight():
+    w = torch.randn(100, 100)
+    w[3, 4] = float("nan")
+    assert np.isnan(largest_singular_value(w))
+    assert largest_singular_value(torch.zeros(0, 5)) == 0.0
+    assert largest_singular_value(torch.zeros(80, 90)) == 0.0
