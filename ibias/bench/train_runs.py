@@ -47,7 +47,7 @@ CASES = {
     "default": Case("default run (make train): 6x256 MLP, full batch, spectrum+norms every 100 steps", (), "steps", 1000, 3000,
                     ("spectrum", "weight_norms")),
     "dd40": Case("experiment=double_descent_mnist1d model.width=40: 40-40-40-10 MLP, batch 100, norms every 10 epochs",
-                 ("experiment=double_descent_mnist1d", "model.width=40"), "epochs", 10, 60, ("weight_norms",)),
+                 ("experiment=double_descent_mnist1d", "model.width=40"), "epochs", 10, 110, ("weight_norms",)),
     "cnn1d": Case("cnn1d on MNIST-1D: data=mnist1d model=cnn1d task=classification callbacks=none, batch 100",
                   ("data=mnist1d", "model=cnn1d", "task=classification", "callbacks=none", "trainer.max_steps=-1"),
                   "epochs", 5, 30),
