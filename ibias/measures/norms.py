@@ -85,8 +85,12 @@ def singular_values(w: torch.Tensor) -> torch.Tensor:
     w = w.double()
     if min(w.shape) <= GRAM_MIN_DIM:
         return torch.linalg.svdvals(w)
-    gram = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w  # (short, short)
-    return torch.linalg.eigvalsh(gram).flip(0).clamp_min(0).sqrt()
+    return torch.linalg.eigvalsh(short_side_gram(w)).flip(0).clamp_min(0).sqrt()
+
+
+def short_side_gram(w: torch.Tensor) -> torch.Tensor:
+    """Return W W^T or W^T W, whichever is (short side, short side): its eigenvalues are the squared singular values."""
+    return w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
 
 
 def largest_singular_value(w: torch.Tensor) -> float:
@@ -105,8 +109,7 @@ def largest_singular_value(w: torch.Tensor) -> float:
         return float(singular_values(w)[0])
     from scipy.linalg import eigh
 
-    w = w.double()
-    gram = (w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w).numpy()  # (short, short)
+    gram = short_side_gram(w.double()).numpy()
     n = gram.shape[0]
     with _scipy_blas().limit(limits=1):
         top = eigh(gram, eigvals_only=True, subset_by_index=[n - 1, n - 1], driver="evr")
