@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ibias.bench.train_runs import CASES, LOOP_LINE, Timing, per_step, report, variant_commands
+from ibias.bench.train_runs import CASES, LOOP_LINE, Timing, per_step, report, run_order, variant_commands
 
 
 def test_every_variant_runs_the_case_at_its_length_and_thread_count(tmp_path):
@@ -42,6 +42,29 @@ def test_the_report_divides_each_variant_by_the_plain_loop_of_the_same_repeat(ca
     report({"dd40": CASES["dd40"]}, {"dd40": {"ibias": timing(1, 3), "ibias, callbacks off": timing(1, 2.8),
                                               "ibias, bare Lightning": timing(1, 2.6), "plain loop": timing(1, 2)}}, True)
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| dd40"))
-    # ms/step 10, 9, 8 and 5: ratios 2.0 and 1.6, on-minus-off share 10%, own time the median of 4 and 5 %
-    assert row == ("| dd40 | 5.00 / 5.00 / 5.00 / 5.00 | 10.00 / 10.00 / 10.00 / 10.00 | 2.00 / 2.00 / 2.00 / 2.00 | "
-                   "1.60 / 1.60 / 1.60 / 1.60 | 10 % / 10 % / 10 % / 10 % | 4.5 % of the loop |")
+    # ms/step 10, 9, 8 and 5: ratios 2.0 and 1.6, on-minus-off share 10%, own time the median of 4 and 5 %;
+    # the long run alone (its seconds / 300 steps): 10, 9.33, 8.67 and 6.67 ms: ratios 1.5 and 1.3, share 6.7%
+    assert row == ("| dd40 | 5.00 / 5.00 / 5.00 / 5.00 / 6.67 | 10.00 / 10.00 / 10.00 / 10.00 / 10.00 | "
+                   "2.00 / 2.00 / 2.00 / 2.00 / 1.50 | 1.60 / 1.60 / 1.60 / 1.60 / 1.30 | 10 % / 10 % / 10 % / 10 % / 7 % | "
+                   "4.5 % of the loop |")
+
+
+def test_ibias_and_the_plain_loop_run_back_to_back_and_take_turns_going_first():
+    variants = ["ibias", "ibias, callbacks off", "ibias, bare Lightning", "plain loop"]
+    assert run_order(variants, 0) == ["ibias", "plain loop", "ibias, callbacks off", "ibias, bare Lightning"]
+    assert run_order(variants, 1) == ["plain loop", "ibias", "ibias, callbacks off", "ibias, bare Lightning"]
+
+
+def test_pairs_report_only_the_long_runs_train_loop(capsys):
+    def timing(loop_wall: list[float]) -> Timing:  # --pairs: long runs of 2000 steps only, no short ones
+        t = Timing(steps={1: 2000})
+        t.seconds["loop_wall"][1] = loop_wall
+        return t
+
+    ours, plain = timing([24.0, 22.0, 30.0]), timing([20.0, 20.0, 20.0])
+    assert per_step(ours, "loop_long") == pytest.approx([12.0, 11.0, 15.0])
+    report({"default": CASES["default"]}, {"default": {"ibias": ours, "plain loop": plain}}, True)
+    out = capsys.readouterr().out
+    assert "ratio 1.20 [1.10, 1.50]" in out and "whole process" not in out.split("default:")[1]
+    row = next(line for line in out.splitlines() if line.startswith("| default"))
+    assert row == "| default | 10.00 | 12.00 | 1.20 | – | – | – |"

@@ -26,6 +26,8 @@ def parser_of(description: str) -> argparse.ArgumentParser:
         p.add_argument("--scale", type=float, default=1.0, help="multiply every run length (e.g. 0.2 for a smoke test)")
         p.add_argument("--markdown", action="store_true", help="also print the summary as a markdown table")
         p.add_argument("--floor", action="store_true", help="also time ibias with nothing but Lightning's loop")
+        p.add_argument("--pairs", action="store_true",
+                       help="long runs only, ibias and its plain loop back to back: the train loop per step alone")
     for p in (parser, train):
         p.add_argument("--cases", nargs="+", default=list(DEFAULT_CASES), choices=list(CASES))
     gpu.add_argument("--k", type=int, default=64, help="resnet18k width")

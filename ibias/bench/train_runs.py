@@ -8,8 +8,12 @@ per-step time = (time(long) - time(short)) / (steps(long) - steps(short)), so st
 W&B) and the final test cancel. Reported four ways: the whole process's wall and CPU time (user + sys of
 the process tree), and the train loop's (first batch to end of training; callbacks.LoopTimer and the
 plain loop print it). CPU time moves much less than wall time when other jobs share the machine.
-Variants are interleaved within each repeat so drifts in load hit all alike; medians [min, max] over
-repeats. 'callbacks off' drops the experiment's analysis callbacks (the bar and checkpoints stay); the
+Variants are interleaved within each repeat so drifts in load hit all alike, ibias and the plain loop back to
+back (which goes first alternates between repeats); medians [min, max] over repeats. A fifth kind, the long
+run's train loop alone (its wall / its steps), rests on one run per variant instead of a difference of two, and
+on two runs next to each other for its ratio: this machine's speed drifts by up to a third within minutes, so
+it is the ratio that drift disturbs least (`--pairs` times only it: long runs of ibias and the plain loop).
+'callbacks off' drops the experiment's analysis callbacks (the bar and checkpoints stay); the
 analysis callbacks' own time is what they spent in their events (LoopTimer), a share of the loop.
 """
 
@@ -57,17 +61,18 @@ CASES = {
 DEFAULT_CASES = ("default", "dd40", "cnn1d")
 
 
-KINDS = {"wall": "whole process, wall", "cpu": "whole process, CPU", "loop_wall": "train loop, wall",
-         "loop_cpu": "train loop, CPU"}
+MEASURED = {"wall": "whole process, wall", "cpu": "whole process, CPU", "loop_wall": "train loop, wall",
+            "loop_cpu": "train loop, CPU"}  # per run; per-step times from the difference of the two lengths
+KINDS = {**MEASURED, "loop_long": "train loop, long run alone"}  # + the long run's loop wall / its steps
 # callbacks.LoopTimer and the plain loop; only LoopTimer adds the analysis callbacks' own seconds
 LOOP_LINE = re.compile(r"train loop: (\d+) steps, wall ([\d.]+) s, cpu ([\d.]+) s(?:, analysis ([\d.]+) s)?")
 
 
 @dataclass
 class Timing:
-    """Seconds of every run of one variant, per kind (KINDS) and per length (0 short, 1 long), and the steps."""
+    """Seconds of every run of one variant, per kind (MEASURED) and per length (0 short, 1 long), and the steps."""
 
-    seconds: dict[str, dict[int, list[float]]] = field(default_factory=lambda: {k: {0: [], 1: []} for k in KINDS})
+    seconds: dict[str, dict[int, list[float]]] = field(default_factory=lambda: {k: {0: [], 1: []} for k in MEASURED})
     steps: dict[int, int] = field(default_factory=dict)
     analysis_share: list[float] = field(default_factory=list)  # % of the long run's loop wall in analysis events
 
@@ -116,8 +121,23 @@ def variant_commands(case: Case, n: int, workdir: Path, threads: int | None = No
     return commands
 
 
+def run_order(variants: list[str], repeat: int) -> list[str]:
+    """Return the variants in the order one repeat runs them: ibias and the plain loop first, back to back (the
+    plain loop first on odd repeats), then the others, so each repeat's ratio compares two runs next to each other."""
+    pair = [v for v in ("ibias", "plain loop") if v in variants]
+    rest = [v for v in variants if v not in pair]
+    return (pair if repeat % 2 == 0 else pair[::-1]) + rest
+
+
+def kinds_timed(t: Timing) -> list[str]:
+    """Return the KINDS that `t` has data for: all with short and long runs, the long run alone with `--pairs`."""
+    return list(KINDS) if t.seconds["wall"][0] else ["loop_long"]
+
+
 def per_step(t: Timing, kind: str) -> list[float]:
-    """Return per-repeat ms/step of `kind` from the long-minus-short difference."""
+    """Return per-repeat ms/step of `kind` (KINDS): from the long-minus-short difference, or the long run alone."""
+    if kind == "loop_long":
+        return [1e3 * s / t.steps[1] for s in t.seconds["loop_wall"][1]]
     runs = t.seconds[kind]
     dsteps = t.steps[1] - t.steps[0]
     return [1e3 * (b - a) / dsteps for a, b in zip(runs[0], runs[1])]
@@ -143,6 +163,26 @@ def machine_lines(threads: str) -> list[str]:
             f"wandb {wandb.__version__}; torch threads: {threads}"]
 
 
+PAIR = ("ibias", "plain loop")  # what --pairs times
+
+
+def time_run(cmd: list[str], env: dict[str, str], workdir: Path, t: Timing, which: int) -> str:
+    """Run `cmd`, add its times to `t` at length `which` (0 short, 1 long) and return them as one line."""
+    wall, cpu, out = run_process(cmd, env, workdir)
+    found = LOOP_LINE.search(out)
+    if found is None:
+        raise RuntimeError(f"{' '.join(cmd)} printed no 'train loop:' line; its output ends:\n{out[-2000:]}")
+    steps, loop_wall, loop_cpu, analysis = found.groups()
+    if which == 1 and analysis is not None:
+        t.analysis_share.append(100 * float(analysis) / float(loop_wall))
+    for kind, value in zip(MEASURED, (wall, cpu, float(loop_wall), float(loop_cpu))):
+        t.seconds[kind][which].append(value)
+    if t.steps.setdefault(which, int(steps)) != int(steps):
+        raise RuntimeError(f"{' '.join(cmd)} ran {steps} steps, not {t.steps[which]} as before")
+    return (f"{steps:>6s} steps process wall {wall:7.2f} s cpu {cpu:7.2f} s | "
+            f"loop wall {float(loop_wall):7.2f} s cpu {float(loop_cpu):7.2f} s")
+
+
 def bench_train(args: argparse.Namespace, cases: dict[str, Case] | None = None) -> None:
     """Time the train cases (args.cases of CASES unless given) and print per-step times, ratios, callbacks' share."""
     env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "HYDRA_FULL_ERROR": "1",
@@ -158,22 +198,17 @@ def bench_train(args: argparse.Namespace, cases: dict[str, Case] | None = None) 
     with tempfile.TemporaryDirectory() as tmp:
         for repeat in range(args.repeats):
             for name, case in cases.items():
-                order = (0, 1) if repeat % 2 == 0 else (1, 0)  # alternate, so a drift does not bias the difference
-                for which in order:
+                # alternate the lengths, so a drift does not bias the difference; --pairs: long runs only
+                lengths = (1,) if args.pairs else (0, 1) if repeat % 2 == 0 else (1, 0)
+                for which in lengths:
                     n = (case.short, case.long)[which]
-                    for variant, cmd in variant_commands(case, n, Path(tmp) / name, args.threads, args.floor).items():
-                        wall, cpu, out = run_process(cmd, env, Path(tmp))
-                        steps, loop_wall, loop_cpu, analysis = LOOP_LINE.search(out).groups()
-                        t = results[name].setdefault(variant, Timing())
-                        if which == 1 and analysis is not None:
-                            t.analysis_share.append(100 * float(analysis) / float(loop_wall))
-                        for kind, value in zip(KINDS, (wall, cpu, float(loop_wall), float(loop_cpu))):
-                            t.seconds[kind][which].append(value)
-                        if t.steps.setdefault(which, int(steps)) != int(steps):
-                            raise RuntimeError(f"{variant} ran {steps} steps, not {t.steps[which]} as before: {' '.join(cmd)}")
-                        print(f"  repeat {repeat + 1}/{args.repeats} {name:8s} {case.unit} {n:5d} {variant:22s} "
-                              f"{steps:>6s} steps process wall {wall:7.2f} s cpu {cpu:7.2f} s | "
-                              f"loop wall {float(loop_wall):7.2f} s cpu {float(loop_cpu):7.2f} s", flush=True)
+                    commands = variant_commands(case, n, Path(tmp) / name, args.threads, args.floor and not args.pairs)
+                    variants = [v for v in run_order(list(commands), repeat) if not args.pairs or v in PAIR]
+                    for variant in variants:
+                        timing = results[name].setdefault(variant, Timing())
+                        line = time_run(commands[variant], env, Path(tmp), timing, which)
+                        print(f"  repeat {repeat + 1}/{args.repeats} {name:8s} {case.unit} {n:5d} {variant:22s} {line}",
+                              flush=True)
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     report(cases, results, args.markdown)
 
@@ -183,20 +218,23 @@ def report(cases: dict[str, Case], results: dict[str, dict[str, Timing]], markdo
     print("\nper-step time = (time(long run) - time(short run)) / (steps(long) - steps(short)), so start-up and the "
           "final test cancel;\nmedian [min, max] over repeats; ratio = ibias / plain loop within each repeat; "
           "callbacks' share = (ibias - ibias with callbacks off) / ibias;\nanalysis callbacks' own time = the wall "
-          "time of their events (timed by themselves) / the train loop's wall time, in the long runs")
-    table = []
+          "time of their events (timed by themselves) / the train loop's wall time, in the long runs;\n"
+          "train loop, long run alone = the long run's train-loop wall / its steps (ibias and the plain loop ran back "
+          "to back)")
+    table, kinds = [], list(KINDS)
     for name, case in cases.items():
         timings = results[name]
-        ms = {variant: {kind: per_step(t, kind) for kind in KINDS} for variant, t in timings.items()}
+        kinds = kinds_timed(timings["plain loop"])
+        ms = {variant: {kind: per_step(t, kind) for kind in kinds} for variant, t in timings.items()}
         plain = ms["plain loop"]
-        print(f"\n{name}: {case.label}\n  steps {timings['plain loop'].steps[0]} and {timings['plain loop'].steps[1]}")
+        print(f"\n{name}: {case.label}\n  steps " + " and ".join(str(n) for _, n in sorted(timings["plain loop"].steps.items())))
         row = {"case": name}
         own = timings["ibias"].analysis_share
         if any(own):
             print(f"  analysis callbacks' own time: {spread(own, 1)} % of the train loop")
             row["own share"] = statistics.median(own)
-        for kind, what in KINDS.items():
-            print(f"  {what}:")
+        for kind in kinds:
+            print(f"  {KINDS[kind]}:")
             ratios = {variant: [a / b for a, b in zip(ms[variant][kind], plain[kind])] for variant in timings}
             for variant in timings:
                 extra = "" if variant == "plain loop" else f"   ratio {spread(ratios[variant])}"
@@ -216,9 +254,9 @@ def report(cases: dict[str, Case], results: dict[str, dict[str, Timing]], markdo
               "callbacks' share (on - off) | analysis callbacks' own time |")
         print("|---|---|---|---|---|---|---|")
         for row in table:
-            cells = [" / ".join(fmt.format(row[f"{key} {k}"]) if f"{key} {k}" in row else "–" for k in KINDS)
+            cells = [" / ".join(fmt.format(row[f"{key} {k}"]) if f"{key} {k}" in row else "–" for k in kinds)
                      for key, fmt in (("plain", "{:.2f}"), ("ibias", "{:.2f}"), ("ratio", "{:.2f}"), ("floor", "{:.2f}"),
                                       ("share", "{:.0f} %"))]
             own = f"{row['own share']:.1f} % of the loop" if "own share" in row else "–"
             print(f"| {row['case']} | " + " | ".join(cells) + f" | {own} |")
-        print("(each cell: " + " / ".join(KINDS.values()) + ")")
+        print("(each cell: " + " / ".join(KINDS[k] for k in kinds) + ")")
