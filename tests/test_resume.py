@@ -23,7 +23,7 @@ from conftest import CPU_SMOKE, ROOT, TINY_DEFAULT_RUN, compose_config, run_trai
 from ibias.analysis.records import STEP_AXIS, heatmap_table_key
 from ibias.analysis.wandb_io import find_runs, join_parts, read_run
 from ibias.run.config import ConfigError, resumed_config
-from ibias.run.train import build_run, train_from_command_line
+from ibias.run.train import LastCheckpoint, build_run, train_from_command_line
 
 MEASURED = ("spectrum/", "norms/", "train/loss")
 
@@ -184,3 +184,13 @@ def heatmap_table(run) -> list:
     key = heatmap_table_key("grid")
     (value,) = [row[key] for row in run.history if key in row][-1:]
     return run.table(value)[1]
+
+
+def test_the_last_checkpoint_callback_keeps_model_checkpoints_state_key(tmp_path):
+    """Its state is stored under ModelCheckpoint's key, so checkpoints of either resume with the other."""
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    args = dict(dirpath=tmp_path, filename="last", save_top_k=0, save_last=True, every_n_train_steps=100)
+    ours, theirs = LastCheckpoint(**args), ModelCheckpoint(**args)
+    assert ours.state_key == theirs.state_key and ours.state_key.startswith("ModelCheckpoint{")
+    assert LastCheckpoint(**{**args, "every_n_train_steps": 7}).state_key != ours.state_key

@@ -21,6 +21,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch.utils.data import Dataset, IterableDataset
 
+from .cuda_check import skip_nvml_check_without_driver
 from .optim import OptimizerConfig, build_optimizer, build_scheduler
 from .train import build_network, set_threads
 
@@ -82,6 +83,7 @@ def plain_fit(cfg: DictConfig) -> PlainRun:
         raise ValueError(f"the plain loop supports trainer.precision in {sorted(AUTOCAST)}, not {precision}")
     device = run_device(cfg)
     set_threads(cfg.get("threads"))  # as train.build_run: the same intra-op threads
+    skip_nvml_check_without_driver()  # as train.build_run; a plain PyTorch process never sets Lightning's variable
     pl.seed_everything(cfg.seed, workers=True)  # as train.build_run: same data, same initial weights
     datamodule = instantiate(cfg.data, _convert_="all")
     net = build_network(cfg, datamodule).to(device)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -28,6 +29,7 @@ from callbacks.progress import SpectrumProgressBar
 
 from ..models import build_model
 from .config import ConfigError, check_config, check_task_matches_data, resumed_config
+from .cuda_check import skip_nvml_check_without_driver
 from .lean_module import NullProfiler
 from .wandb_run import build_wandb_logger, check_credentials, finish_wandb, new_run_id, wandb_mode
 
@@ -68,8 +70,21 @@ def last_checkpoint(spec, callbacks: Sequence[pl.Callback], output_dir: Path) ->
         cadences = [cb.cadence for cb in callbacks if isinstance(cb, CadencedCallback)]
         steps = min((c.every_n_steps for c in cadences if c.every_n_steps), default=None)
         epochs = None if steps else min((c.every_n_epochs for c in cadences if c.every_n_epochs), default=1)
-    return ModelCheckpoint(dirpath=output_dir / LAST_CHECKPOINT.parent, filename="last", save_top_k=0, save_last=True,
-                           every_n_train_steps=steps, every_n_epochs=epochs if not steps else None)
+    return LastCheckpoint(dirpath=output_dir / LAST_CHECKPOINT.parent, filename="last", save_top_k=0, save_last=True,
+                          every_n_train_steps=steps, every_n_epochs=epochs if not steps else None)
+
+
+class LastCheckpoint(ModelCheckpoint):
+    """ModelCheckpoint whose state_key is built once, and is ModelCheckpoint's (checkpoints stay interchangeable).
+
+    Lightning formats every callback's state_key (for ModelCheckpoint the repr of a dict) at each of the ~8
+    callback hooks of every training step; it depends only on arguments that never change.
+    """
+
+    @cached_property
+    def state_key(self) -> str:
+        key = super().state_key  # "<class qualname>{...}"
+        return ModelCheckpoint.__qualname__ + key[len(type(self).__qualname__):]
 
 
 def set_threads(threads: int | None) -> None:
@@ -130,6 +145,7 @@ def build_run(cfg: DictConfig, output_dir: Path | str) -> Run:
             cfg.run.id = new_run_id()
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
     set_threads(cfg.get("threads"))
+    skip_nvml_check_without_driver()  # else every Adam step probes for a driver that is not there
     pl.seed_everything(cfg.seed, workers=True)
 
     datamodule = build(cfg.data, "data")
