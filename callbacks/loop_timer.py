@@ -4,6 +4,8 @@ To run: `python scripts/train.py +callbacks.timer._target_=callbacks.LoopTimer` 
 `train loop: <steps> steps, wall <s> s, cpu <s> s, analysis <s> s` (CPU = user + system time of every thread
 of this process, which moves much less than wall time when other jobs share the machine; analysis = the wall
 time the analysis callbacks (CadencedCallback) spent in their events within the loop). scripts/bench.py reads it.
+Under `scripts/bench.py train --lockstep` (IBIAS_BENCH_TURNS set) the run takes turns with its plain loop
+(ibias/bench/turns.py) and the times leave out the waits.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import time
 
 import lightning.pytorch as pl
 import torch
+
+from ibias.bench.turns import Turns
 
 from .cadence import CadencedCallback
 
@@ -28,13 +32,21 @@ class LoopTimer(pl.Callback):
         self.wall = self.cpu = self.analysis = 0.0
         self.analysis_at_start = 0.0
         self.steps = 0
+        self.turns: Turns | None = None
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
         if self.start is None:
+            self.turns = Turns.from_env() if trainer.is_global_zero else None
+            if self.turns is not None:
+                self.turns.begin()
             _synchronize(pl_module)
             self.start = (time.perf_counter(), time.process_time())
             self.first_step = trainer.global_step
             self.analysis_at_start = analysis_seconds(trainer)
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if self.turns is not None:
+            self.turns.step_done(trainer.global_step - self.first_step)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self.start is None:
@@ -42,6 +54,10 @@ class LoopTimer(pl.Callback):
         _synchronize(pl_module)  # the GPU may still be working through queued steps
         self.wall = time.perf_counter() - self.start[0]
         self.cpu = time.process_time() - self.start[1]
+        if self.turns is not None:
+            self.turns.end()
+            self.wall -= self.turns.waited_wall
+            self.cpu -= self.turns.waited_cpu
         self.steps = trainer.global_step - self.first_step
         self.analysis = analysis_seconds(trainer) - self.analysis_at_start
         if trainer.is_global_zero:

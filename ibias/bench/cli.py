@@ -30,6 +30,9 @@ def parser_of(description: str) -> argparse.ArgumentParser:
                        help="long runs only, ibias and its plain loop back to back: the train loop per step alone")
     for p in (parser, train):
         p.add_argument("--cases", nargs="+", default=list(DEFAULT_CASES), choices=list(CASES))
+        p.add_argument("--lockstep", action="store_true",
+                       help="as --pairs, but both at once, taking turns every --every steps (CPU: drift hits both alike)")
+        p.add_argument("--every", type=int, default=50, help="--lockstep: steps per turn")
     gpu.add_argument("--k", type=int, default=64, help="resnet18k width")
     gpu.add_argument("--epochs", type=int, nargs=2, default=[1, 3], help="the two run lengths, in epochs")
     gpu.add_argument("--compile", action="store_true", help="also time both with torch.compile (task.compile=true)")

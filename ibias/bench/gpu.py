@@ -54,6 +54,7 @@ def bench_gpu(args: argparse.Namespace) -> None:
     if not torch.cuda.is_available():
         raise SystemExit("bench.py gpu needs a CUDA GPU (torch.cuda.is_available() is False)")
     print(f"GPU: {torch.cuda.get_device_name(0)}, CUDA {torch.version.cuda}", flush=True)
+    args.lockstep = False  # turns are handed over without waiting for the GPU's queue: a CPU tool
     with tempfile.TemporaryDirectory() as tmp:
         root = write_cifar10_format(Path(tmp))
         bench_train(args, gpu_cases(root, args.k, tuple(args.epochs), args.compile))

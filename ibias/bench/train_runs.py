@@ -29,8 +29,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .lockstep import run_in_turns
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: scripts/train.py is run from it
 
@@ -169,6 +172,11 @@ PAIR = ("ibias", "plain loop")  # what --pairs times
 def time_run(cmd: list[str], env: dict[str, str], workdir: Path, t: Timing, which: int) -> str:
     """Run `cmd`, add its times to `t` at length `which` (0 short, 1 long) and return them as one line."""
     wall, cpu, out = run_process(cmd, env, workdir)
+    return record(cmd, out, wall, cpu, t, which)
+
+
+def record(cmd: list[str], out: str, wall: float, cpu: float, t: Timing, which: int) -> str:
+    """Add a finished run's times (its process's, and the train loop's that it printed) to `t`; return them as one line."""
     found = LOOP_LINE.search(out)
     if found is None:
         raise RuntimeError(f"{' '.join(cmd)} printed no 'train loop:' line; its output ends:\n{out[-2000:]}")
@@ -183,6 +191,20 @@ def time_run(cmd: list[str], env: dict[str, str], workdir: Path, t: Timing, whic
             f"loop wall {float(loop_wall):7.2f} s cpu {float(loop_cpu):7.2f} s")
 
 
+def timed_runs(commands: dict[str, list[str]], timings: dict[str, Timing], env: dict[str, str], workdir: Path,
+               which: int, args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    """Run the variants of `timings` (in its order) one after the other, or with --lockstep both at once taking turns
+    (the first listed goes first); record their times; yield (variant, its times as one line) as each is done."""
+    if getattr(args, "lockstep", False):
+        first = next(iter(timings))
+        runs = run_in_turns({v: commands[v] for v in timings}, env, workdir / "turns", args.every, first)
+        for variant, (wall, out) in runs.items():  # process CPU time is not separable: the two ran at once
+            yield variant, record(commands[variant], out, wall, float("nan"), timings[variant], which)
+        return
+    for variant, timing in timings.items():
+        yield variant, time_run(commands[variant], env, workdir, timing, which)
+
+
 def bench_train(args: argparse.Namespace, cases: dict[str, Case] | None = None) -> None:
     """Time the train cases (args.cases of CASES unless given) and print per-step times, ratios, callbacks' share."""
     env = {**os.environ, "WANDB_MODE": "offline", "WANDB_SILENT": "true", "HYDRA_FULL_ERROR": "1",
@@ -195,18 +217,18 @@ def bench_train(args: argparse.Namespace, cases: dict[str, Case] | None = None) 
                          c.analysis_callbacks) for k, c in cases.items()}
     print("\n".join(machine_lines(threads)), flush=True)
     results: dict[str, dict[str, Timing]] = {name: {} for name in cases}
+    pairs_only = args.pairs or getattr(args, "lockstep", False)  # long runs of ibias and the plain loop only
     with tempfile.TemporaryDirectory() as tmp:
         for repeat in range(args.repeats):
             for name, case in cases.items():
                 # alternate the lengths, so a drift does not bias the difference; --pairs: long runs only
-                lengths = (1,) if args.pairs else (0, 1) if repeat % 2 == 0 else (1, 0)
+                lengths = (1,) if pairs_only else (0, 1) if repeat % 2 == 0 else (1, 0)
                 for which in lengths:
                     n = (case.short, case.long)[which]
-                    commands = variant_commands(case, n, Path(tmp) / name, args.threads, args.floor and not args.pairs)
-                    variants = [v for v in run_order(list(commands), repeat) if not args.pairs or v in PAIR]
-                    for variant in variants:
-                        timing = results[name].setdefault(variant, Timing())
-                        line = time_run(commands[variant], env, Path(tmp), timing, which)
+                    commands = variant_commands(case, n, Path(tmp) / name, args.threads, args.floor and not pairs_only)
+                    variants = [v for v in run_order(list(commands), repeat) if not pairs_only or v in PAIR]
+                    timings = {v: results[name].setdefault(v, Timing()) for v in variants}
+                    for variant, line in timed_runs(commands, timings, env, Path(tmp), which, args):
                         print(f"  repeat {repeat + 1}/{args.repeats} {name:8s} {case.unit} {n:5d} {variant:22s} {line}",
                               flush=True)
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

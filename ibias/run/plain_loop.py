@@ -21,6 +21,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch.utils.data import Dataset, IterableDataset
 
+from ..bench.turns import Turns
 from .cuda_check import skip_nvml_check_without_driver
 from .optim import OptimizerConfig, build_optimizer, build_scheduler
 from .train import build_network, set_threads
@@ -103,6 +104,9 @@ def plain_fit(cfg: DictConfig) -> PlainRun:
     dtype = AUTOCAST[precision]
     step = 0
     net.train()
+    turns = Turns.from_env()  # scripts/bench.py train --lockstep: take turns with the ibias run
+    if turns is not None:
+        turns.begin()
     start = (time.perf_counter(), time.process_time())
     while step < total:
         for x, y in epoch_batches(dataset):
@@ -116,11 +120,17 @@ def plain_fit(cfg: DictConfig) -> PlainRun:
             if scheduler is not None:
                 scheduler.step()
             step += 1
+            if turns is not None:
+                turns.step_done(step)
             if step == total:
                 break
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return PlainRun(net, datamodule, step, time.perf_counter() - start[0], time.process_time() - start[1])
+    wall, cpu = time.perf_counter() - start[0], time.process_time() - start[1]
+    if turns is not None:
+        turns.end()
+        wall, cpu = wall - turns.waited_wall, cpu - turns.waited_cpu
+    return PlainRun(net, datamodule, step, wall, cpu)
 
 
 @torch.no_grad()
