@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +57,36 @@ def test_turns_come_from_the_environment_or_not_at_all(tmp_path, monkeypatch):
     monkeypatch.setenv(ENV, f"{tmp_path / 'a'},50")
     with pytest.raises(ValueError, match=ENV):
         Turns.from_env()
+
+
+LOOP = """
+import sys, time
+from ibias.bench.turns import Turns
+name, steps, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+turns = Turns.from_env()
+turns.begin()
+for step in range(1, steps + 1):
+    with open(log, "a") as f:
+        f.write(name)
+    time.sleep(0.005)
+    if name == "bad":
+        sys.exit("bad loop failed")  # without handing over: the other would wait for its turn for ever
+    turns.step_done(step)
+turns.end()
+print(f"train loop: {steps} steps, wall 0.1 s, cpu 0.1 s")
+"""
+
+
+def test_the_bench_runs_two_processes_in_turns_and_stops_the_other_when_one_fails(tmp_path):
+    from ibias.bench.lockstep import run_in_turns
+
+    log = tmp_path / "order.txt"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    loop = lambda name, steps: [sys.executable, "-c", LOOP, name, str(steps), str(log)]  # noqa: E731
+    runs = run_in_turns({"a": loop("a", 6), "b": loop("b", 6)}, env, tmp_path / "turns", every=2, first="b")
+    assert log.read_text() == "bbaabbaabbaa"
+    assert all("train loop: 6 steps" in out for _, out in runs.values())
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match="bad loop failed"):
+        run_in_turns({"bad": loop("bad", 2), "a": loop("a", 2)}, env, tmp_path / "turns", every=1, first="bad", timeout=60)
+    assert time.perf_counter() - start < 30  # the waiting one was stopped, not waited for

@@ -12,7 +12,9 @@ Variants are interleaved within each repeat so drifts in load hit all alike, ibi
 back (which goes first alternates between repeats); medians [min, max] over repeats. A fifth kind, the long
 run's train loop alone (its wall / its steps), rests on one run per variant instead of a difference of two, and
 on two runs next to each other for its ratio: this machine's speed drifts by up to a third within minutes, so
-it is the ratio that drift disturbs least (`--pairs` times only it: long runs of ibias and the plain loop).
+it is the ratio that drift disturbs least among runs one after the other (`--pairs` times only it: long runs of
+ibias and the plain loop). `--lockstep` runs those two at once, taking turns every `--every` steps
+(ibias/bench/turns.py): the drift then falls on both alike, and its per-repeat ratios are the tightest.
 'callbacks off' drops the experiment's analysis callbacks (the bar and checkpoints stay); the
 analysis callbacks' own time is what they spent in their events (LoopTimer), a share of the loop.
 """
@@ -242,7 +244,7 @@ def report(cases: dict[str, Case], results: dict[str, dict[str, Timing]], markdo
           "callbacks' share = (ibias - ibias with callbacks off) / ibias;\nanalysis callbacks' own time = the wall "
           "time of their events (timed by themselves) / the train loop's wall time, in the long runs;\n"
           "train loop, long run alone = the long run's train-loop wall / its steps (ibias and the plain loop ran back "
-          "to back)")
+          "to back, or at once taking turns with --lockstep)")
     table, kinds = [], list(KINDS)
     for name, case in cases.items():
         timings = results[name]
