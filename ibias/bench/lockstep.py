@@ -13,12 +13,11 @@ from pathlib import Path
 
 from .turns import ENV
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def run_in_turns(commands: dict[str, list[str]], env: dict[str, str], workdir: Path, every: int, first: str,
-                 timeout: float = 3600.0) -> dict[str, tuple[float, str]]:
-    """Return {variant: (wall s of its process, stdout)} of two commands run at once, taking turns every `every` steps.
+                 cwd: Path | None = None, timeout: float = 3600.0) -> dict[str, tuple[float, str]]:
+    """Return {variant: (wall s of its process, stdout)} of two commands run at once from `cwd`, taking turns every
+    `every` steps (pipes and logs in `workdir`).
 
     `first` names the variant that takes the first turn. If one fails, the other is stopped and the error says why.
     """
@@ -36,7 +35,7 @@ def run_in_turns(commands: dict[str, list[str]], env: dict[str, str], workdir: P
         for name, other in zip(names, names[::-1]):
             spec = f"{pipes[name]},{pipes[other]},{every},{int(name == first)}"
             logs[name] = open(workdir / f"{name.replace(' ', '_')}.log", "w+")
-            procs[name] = subprocess.Popen(commands[name], cwd=ROOT, env={**env, ENV: spec}, stdout=logs[name],
+            procs[name] = subprocess.Popen(commands[name], cwd=cwd, env={**env, ENV: spec}, stdout=logs[name],
                                            stderr=subprocess.STDOUT, text=True)
         walls = {}
         while len(walls) < 2:

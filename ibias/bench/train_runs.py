@@ -197,9 +197,9 @@ def timed_runs(commands: dict[str, list[str]], timings: dict[str, Timing], env: 
                which: int, args: argparse.Namespace) -> Iterator[tuple[str, str]]:
     """Run the variants of `timings` (in its order) one after the other, or with --lockstep both at once taking turns
     (the first listed goes first); record their times; yield (variant, its times as one line) as each is done."""
-    if getattr(args, "lockstep", False):
+    if args.lockstep:
         first = next(iter(timings))
-        runs = run_in_turns({v: commands[v] for v in timings}, env, workdir / "turns", args.every, first)
+        runs = run_in_turns({v: commands[v] for v in timings}, env, workdir / "turns", args.every, first, cwd=ROOT)
         for variant, (wall, out) in runs.items():  # process CPU time is not separable: the two ran at once
             yield variant, record(commands[variant], out, wall, float("nan"), timings[variant], which)
         return
@@ -219,7 +219,7 @@ def bench_train(args: argparse.Namespace, cases: dict[str, Case] | None = None) 
                          c.analysis_callbacks) for k, c in cases.items()}
     print("\n".join(machine_lines(threads)), flush=True)
     results: dict[str, dict[str, Timing]] = {name: {} for name in cases}
-    pairs_only = args.pairs or getattr(args, "lockstep", False)  # long runs of ibias and the plain loop only
+    pairs_only = args.pairs or args.lockstep  # long runs of ibias and the plain loop only
     with tempfile.TemporaryDirectory() as tmp:
         for repeat in range(args.repeats):
             for name, case in cases.items():
